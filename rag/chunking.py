@@ -1,0 +1,166 @@
+"""Split answer documents into searchable chunks: sections, plus the question and its aliases."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+
+from .corpus import Document
+
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;.])\s*")
+PATH_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One unit of retrieval, with everything needed to show and cite it.
+
+    ``kind`` is ``section`` for answer text, ``question`` or ``alias`` for the
+    question's own wordings (indexed so a paraphrase finds its answer).
+    Lines are 1-based and inclusive, in the corpus file's coordinates.
+    """
+
+    id: str
+    question_id: str
+    question: str
+    part: int
+    kind: str
+    section: str
+    text: str
+    path: str
+    start_line: int
+    end_line: int
+    url: str
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedders and BM25 see: sections carry their question for context."""
+        if self.kind != "section":
+            return self.text
+        return f"{self.question}\n{self.section}\n{self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Unit:
+    """A paragraph or list item with its file lines; the smallest piece a section splits into."""
+
+    text: str
+    start: int
+    end: int
+
+
+def _chunk_id(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def _units(lines: list[tuple[int, str]]) -> list[_Unit]:
+    """Group a section's lines into paragraphs and top-level list items."""
+    units: list[_Unit] = []
+    current: _Unit | None = None
+    for number, line in lines:
+        starts_item = bool(re.match(r"^(\s{0,1}[-*+]|\d+[.)、])\s", line))
+        if not line.strip() or starts_item or HEADING.match(line):
+            if current:
+                units.append(current)
+            current = None
+            if not line.strip():
+                continue
+        if current is None:
+            current = _Unit(line.rstrip(), number, number)
+        else:
+            current.text += "\n" + line.rstrip()
+            current.end = number
+    if current:
+        units.append(current)
+    return units
+
+
+def _tail(text: str, limit: int) -> str:
+    """The last sentences of a text, at most ``limit`` characters, for overlap."""
+    sentences = [s for s in SENTENCE_END.split(text) if s]
+    tail = ""
+    for sentence in reversed(sentences):
+        if len(tail) + len(sentence) > limit:
+            break
+        tail = sentence + tail
+    return tail
+
+
+def _split_section(units: list[_Unit], max_chars: int, overlap: int) -> list[_Unit]:
+    """Pack units into pieces of about ``max_chars``; each later piece starts with an overlap."""
+    pieces: list[_Unit] = []
+    current: _Unit | None = None
+    for unit in units:
+        if current is not None and len(current.text) + len(unit.text) > max_chars:
+            pieces.append(current)
+            lead = _tail(current.text, overlap)
+            current = _Unit((lead + "\n" if lead else "") + unit.text, unit.start, unit.end)
+            continue
+        if current is None:
+            current = _Unit(unit.text, unit.start, unit.end)
+        else:
+            current.text += "\n" + unit.text
+            current.end = unit.end
+    if current is not None:
+        pieces.append(current)
+    return pieces
+
+
+def _sections(doc: Document) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Cut the body at ``##`` and ``###`` headings; return (heading path, numbered lines)."""
+    sections: list[tuple[str, list[tuple[int, str]]]] = []
+    path: list[str] = []
+    lines: list[tuple[int, str]] = []
+    for offset, line in enumerate(doc.body.split("\n")):
+        match = HEADING.match(line)
+        if match and len(match.group(1)) <= 3:
+            if lines:
+                sections.append((PATH_SEPARATOR.join(path), lines))
+            level = len(match.group(1))
+            title = match.group(2).strip("*").strip()
+            path = [] if level == 1 else path[: level - 2] + [title]
+            lines = []
+            continue
+        lines.append((doc.body_line + offset, line))
+    if lines:
+        sections.append((PATH_SEPARATOR.join(path), lines))
+    return [(p, ls) for p, ls in sections if any(text.strip() for _, text in ls)]
+
+
+def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> list[Chunk]:
+    """All chunks of one document: its question, each alias, and its answer sections.
+
+    Args:
+        doc: a parsed corpus document.
+        max_chars: sections longer than this are split at paragraph boundaries.
+        overlap: characters of trailing sentences repeated at the start of the next piece.
+    """
+
+    def make(kind: str, section: str, text: str, start: int, end: int) -> Chunk:
+        return Chunk(
+            id=_chunk_id(doc.id, kind, doc.question, section, text),
+            question_id=doc.id,
+            question=doc.question,
+            part=doc.part_number,
+            kind=kind,
+            section=section,
+            text=text,
+            path=doc.path,
+            start_line=start,
+            end_line=end,
+            url=doc.source_url,
+        )
+
+    front = (1, doc.body_line - 1)
+    chunks = [make("question", "", doc.question, *front)]
+    wordings = dict.fromkeys(a for a in doc.aliases if a != doc.question)  # unique, in order
+    chunks += [make("alias", "", alias, *front) for alias in wordings]
+    for section, lines in _sections(doc):
+        for piece in _split_section(_units(lines), max_chars, overlap):
+            chunks.append(make("section", section or doc.question, piece.text, piece.start, piece.end))
+    return chunks

@@ -1,0 +1,118 @@
+"""One configuration object: YAML file values over defaults, CLI options over both."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "rag.yaml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of the engine, with defaults that work from the project root.
+
+    Attributes:
+        corpus: folder of Markdown answer files.
+        index: folder the built index lives in.
+        embedders: dense backends whose rankings are fused (see ``rag.embedders``).
+        st_query_prompt / st_passage_prompt: prompts for the sentence-transformers backend.
+        threads: CPU threads an embedder may use (capped at the machine's cores).
+        max_chunk_chars / overlap_chars: long sections are split at about this size.
+        fusion: ``rrf`` (reciprocal-rank fusion) or ``mix`` (weighted score mix).
+        rrf_k: the RRF constant.
+        bm25_weight: weight of the keyword ranking against each dense ranking.
+        fetch_k: candidates fetched from each retriever before fusion.
+        confidence_threshold: a top score below this is reported as not confident.
+        max_query_chars: longer queries are truncated (with a notice).
+        max_file_bytes: corpus files larger than this are rejected.
+    """
+
+    corpus: Path = Path("corpus")
+    index: Path = Path("index")
+    embedders: tuple[str, ...] = ("use-m3", "e5-small")
+    st_query_prompt: str = ""
+    st_passage_prompt: str = ""
+    threads: int = 2
+    max_chunk_chars: int = 600
+    overlap_chars: int = 80
+    fusion: str = "rrf"
+    rrf_k: int = 60
+    bm25_weight: float = 1.0
+    fetch_k: int = 100
+    confidence_threshold: float = 0.5
+    max_query_chars: int = 500
+    max_file_bytes: int = 512_000
+
+    @property
+    def cpu_threads(self) -> int:
+        """Threads to give an embedder: the setting, never more than the cores."""
+        return max(1, min(self.threads, os.cpu_count() or 1))
+
+
+_PATH_FIELDS = {"corpus", "index"}
+_FIELD_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Check one setting's type, naming the field when it is wrong."""
+    kind = _FIELD_TYPES[name]
+    if name in _PATH_FIELDS:
+        if not isinstance(value, (str, os.PathLike)):
+            raise ConfigError(f"config field '{name}' must be a path, got {value!r}")
+        return Path(value)
+    if name == "embedders":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config field 'embedders' must be a non-empty list of names, got {value!r}")
+        return tuple(value)
+    if name == "fusion" and value not in ("rrf", "mix"):
+        raise ConfigError(f"config field 'fusion' must be 'rrf' or 'mix', got {value!r}")
+    expected = {"int": int, "float": (int, float), "str": str}[kind]
+    if isinstance(value, bool) or not isinstance(value, expected):
+        raise ConfigError(f"config field '{name}' must be of type {kind}, got {value!r}")
+    return float(value) if kind == "float" else value
+
+
+def load_config(path: str | os.PathLike | None = None, **overrides: Any) -> Config:
+    """Load settings from a YAML file (``rag.yaml`` if present) and apply overrides.
+
+    Relative paths in the file are taken relative to the file's folder. ``None``
+    overrides are ignored, so CLI options that were not given change nothing.
+
+    Raises:
+        ConfigError: unreadable file, unknown field or wrong type (the field is named).
+    """
+    values: dict[str, Any] = {}
+    file = Path(path) if path is not None else Path(DEFAULT_CONFIG_FILE)
+    if path is not None and not file.is_file():
+        raise ConfigError(f"config file not found: {file}")
+    if file.is_file():
+        base = file.parent
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{file}: invalid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{file}: expected a mapping of settings")
+        for name, value in data.items():
+            if name not in _FIELD_TYPES:
+                raise ConfigError(f"{file}: unknown config field '{name}'")
+            values[name] = _coerce(name, value)
+        for name in _PATH_FIELDS & values.keys():
+            if not values[name].is_absolute():
+                values[name] = base / values[name]
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in _FIELD_TYPES:
+            raise ConfigError(f"unknown option '{name}'")
+        values[name] = _coerce(name, value)
+    return replace(Config(), **values)

@@ -1,0 +1,207 @@
+"""Read and validate the Markdown answer files of the corpus."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CorpusError, CorpusProblem
+
+ID_PATTERN = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
+ANSWER_HEADING = "参考答案"
+ORIGINS = ("seed", "authored")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One prepared question and its answer, as read from one corpus file.
+
+    ``body_line`` is the 1-based file line of the body's first line, so that
+    chunk line numbers can be reported in file coordinates.
+    """
+
+    id: str
+    question: str
+    part_number: int
+    part_title: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    origin: str
+    source_title: str
+    source_url: str
+    path: str
+    body: str
+    body_line: int
+    sha256: str
+
+
+def file_digest(data: bytes) -> str:
+    """The content hash recorded per file in the index manifest."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """All Markdown files below the corpus folder, in a stable order."""
+    if not corpus_dir.is_dir():
+        raise CorpusError([CorpusProblem(str(corpus_dir), 0, "corpus folder not found")])
+    return sorted(p for p in corpus_dir.rglob("*.md") if p.is_file())
+
+
+def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
+    """Map each corpus file (path relative to the corpus folder) to its content hash."""
+    return {p.relative_to(corpus_dir).as_posix(): file_digest(p.read_bytes()) for p in corpus_files(corpus_dir)}
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Return (yaml text, body, body's first line) or None when there is no front matter."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2
+    return None
+
+
+def _field_line(yaml_text: str, name: str) -> int:
+    """1-based file line of a top-level front-matter field (front matter starts on line 2)."""
+    for i, line in enumerate(yaml_text.split("\n")):
+        if line.startswith(f"{name}:"):
+            return i + 2
+    return 1
+
+
+def _string_list(meta: dict[str, Any], name: str, problem) -> tuple[str, ...]:
+    value = meta.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problem(name, f"'{name}' must be a list of non-empty strings")
+        return ()
+    return tuple(v.strip() for v in value)
+
+
+def _answer_is_empty(body: str) -> bool:
+    """True when the body has no 参考答案 heading or no text under it."""
+    match = re.search(rf"^##\s+{ANSWER_HEADING}\s*$", body, flags=re.MULTILINE)
+    if not match:
+        return True
+    rest = body[match.end() :]
+    text = re.sub(r"^#+.*$", "", rest, flags=re.MULTILINE)
+    return not text.strip()
+
+
+def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | None, list[CorpusProblem]]:
+    """Parse one corpus file; return the document (None if unusable) and its problems."""
+    problems: list[CorpusProblem] = []
+    data = path.read_bytes()
+    if len(data) > max_bytes:
+        return None, [CorpusProblem(rel, 0, f"file is {len(data)} bytes, larger than the {max_bytes}-byte limit")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [CorpusProblem(rel, line, f"not valid UTF-8 (byte {exc.start})")]
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    parts = _split_front_matter(text)
+    if parts is None:
+        return None, [CorpusProblem(rel, 1, "missing YAML front matter (a '---' block at the top)")]
+    yaml_text, body, body_line = parts
+    try:
+        meta = yaml.safe_load(yaml_text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [CorpusProblem(rel, line, f"invalid YAML front matter: {reason}")]
+    if not isinstance(meta, dict):
+        return None, [CorpusProblem(rel, 2, "front matter must be a mapping of fields")]
+
+    def problem(name: str, message: str) -> None:
+        problems.append(CorpusProblem(rel, _field_line(yaml_text, name), message))
+
+    qid = meta.get("id")
+    if qid is None:
+        problem("id", "missing required field 'id'")
+    elif not isinstance(qid, str) or not ID_PATTERN.match(qid):
+        problem("id", f"'id' must be a quoted string like \"2.5\", got {qid!r}")
+    question = meta.get("question")
+    if not isinstance(question, str) or not question.strip():
+        problem("question", "missing required field 'question'")
+    part = meta.get("part")
+    if not isinstance(part, dict) or not isinstance(part.get("number"), int) or not isinstance(part.get("title"), str):
+        problem("part", "'part' must be a mapping with 'number' (integer) and 'title' (text)")
+        part = {"number": 0, "title": ""}
+    origin = meta.get("origin")
+    if origin not in ORIGINS:
+        problem("origin", f"'origin' must be one of {', '.join(ORIGINS)}, got {origin!r}")
+    source = meta.get("source") or {}
+    if not isinstance(source, dict):
+        problem("source", "'source' must be a mapping with 'title' and 'url'")
+        source = {}
+    if origin == "seed" and not source.get("url"):
+        problem("source", "seed answers need 'source' with the original article's 'url'")
+    aliases = _string_list(meta, "aliases", problem)
+    tags = _string_list(meta, "tags", problem)
+    if _answer_is_empty(body):
+        heading_at = next((i for i, ln in enumerate(body.split("\n")) if ANSWER_HEADING in ln), 0)
+        line = body_line + heading_at
+        problems.append(CorpusProblem(rel, line, f"empty answer: no text under a '## {ANSWER_HEADING}' heading"))
+    if problems:
+        return None, problems
+    doc = Document(
+        id=qid,
+        question=question.strip(),
+        part_number=part["number"],
+        part_title=part["title"].strip(),
+        aliases=aliases,
+        tags=tags,
+        origin=origin,
+        source_title=str(source.get("title", "")),
+        source_url=str(source.get("url", "")),
+        path=rel,
+        body=body,
+        body_line=body_line,
+        sha256=file_digest(data),
+    )
+    return doc, []
+
+
+def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Document], list[CorpusProblem]]:
+    """Read every corpus file; return the valid documents and every problem found."""
+    try:
+        files = corpus_files(corpus_dir)
+    except CorpusError as exc:
+        return [], exc.problems
+    docs: list[Document] = []
+    problems: list[CorpusProblem] = []
+    first_path: dict[str, str] = {}
+    for path in files:
+        rel = path.relative_to(corpus_dir).as_posix()
+        doc, found = parse_document(path, rel, max_bytes)
+        problems.extend(found)
+        if doc is None:
+            continue
+        if doc.id in first_path:
+            problems.append(CorpusProblem(rel, 2, f"duplicate id {doc.id!r} (also in {first_path[doc.id]})"))
+            continue
+        first_path[doc.id] = rel
+        docs.append(doc)
+    if not files:
+        problems.append(CorpusProblem(str(corpus_dir), 0, "no Markdown (.md) files in the corpus folder"))
+    return docs, problems
+
+
+def load_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> list[Document]:
+    """Read and validate the corpus.
+
+    Raises:
+        CorpusError: with every problem (file and line) when any file is invalid.
+    """
+    docs, problems = check_corpus(corpus_dir, max_bytes)
+    if problems:
+        raise CorpusError(problems)
+    return docs

@@ -1,0 +1,150 @@
+"""Build or refresh the index: embed only new chunks, reuse the rest, swap in atomically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+import bm25s
+import numpy as np
+
+from .chunking import Chunk, chunk_document
+from .config import Config
+from .corpus import load_corpus
+from .embedders import Embedder, get_embedder
+from .errors import IndexNotFound
+from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
+from .tokenize import tokenize
+
+Progress = Callable[[float, str], None]
+EMBED_BATCH = 32
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts of files and chunks, and how long it took."""
+
+    files: int = 0
+    chunks: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    files_added: list[str] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)
+    files_removed: list[str] = field(default_factory=list)
+    full: bool = False
+    seconds: float = 0.0
+    index_path: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One human-readable line."""
+        kind = "full rebuild" if self.full else "refresh"
+        return (
+            f"{kind}: {self.files} files, {self.chunks} chunks "
+            f"({self.chunks_embedded} embedded, {self.chunks_reused} reused); "
+            f"files added {len(self.files_added)}, changed {len(self.files_changed)}, "
+            f"removed {len(self.files_removed)}; {self.seconds:.2f} s"
+        )
+
+
+def _chunking_settings(config: Config) -> dict:
+    return {"max_chars": config.max_chunk_chars, "overlap_chars": config.overlap_chars}
+
+
+def _reusable(previous: StoredIndex | None, config: Config, embedders: list[Embedder]) -> StoredIndex | None:
+    """The previous build if its vectors may be reused: same format, chunking and embedders."""
+    if previous is None:
+        return None
+    manifest = previous.manifest
+    same_embedders = [e["id"] for e in manifest["embedders"]] == [e.id for e in embedders]
+    same_chunking = manifest.get("chunking") == _chunking_settings(config)
+    return previous if same_embedders and same_chunking else None
+
+
+def _embed(
+    embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.ndarray], progress: Progress, done: list[int], total: int
+) -> np.ndarray:
+    """Vectors for all chunks, taken from ``cache`` where present, embedded otherwise."""
+    missing = [c for c in chunks if c.id not in cache]
+    fresh: dict[str, np.ndarray] = {}
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing[start : start + EMBED_BATCH]
+        for chunk, vector in zip(batch, embedder.encode_passages([c.embed_text for c in batch])):
+            fresh[chunk.id] = vector
+        done[0] += len(batch)
+        progress(0.05 + 0.9 * done[0] / max(total, 1), f"{embedder.name}: embedded {done[0]}/{total} chunks")
+    vectors = [cache[c.id] if c.id in cache else fresh[c.id] for c in chunks]
+    return np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, embedder.dim), np.float32)
+
+
+def build_index(config: Config, full: bool = False, progress: Progress | None = None) -> BuildReport:
+    """Build the index for ``config.corpus`` into ``config.index``.
+
+    The corpus is validated first; on any problem nothing is written and the
+    previous index keeps serving. Only chunks whose content or question changed
+    are embedded; changing the embedders or chunking forces a full rebuild.
+
+    Args:
+        config: settings (corpus, index, embedders, chunking).
+        full: ignore the previous build and embed everything.
+        progress: called with (fraction 0–1, message) as work advances.
+
+    Returns:
+        A BuildReport.
+
+    Raises:
+        CorpusError: the corpus has problems (each with file and line).
+    """
+    started = time.perf_counter()
+    report_progress: Progress = progress or (lambda fraction, message: None)
+    report_progress(0.0, "reading corpus")
+    docs = load_corpus(config.corpus, config.max_file_bytes)
+    chunks = [c for doc in docs for c in chunk_document(doc, config.max_chunk_chars, config.overlap_chars)]
+    embedders = [get_embedder(name, config) for name in config.embedders]
+    with build_lock(config.index):
+        try:
+            previous = load_index(config.index)
+        except IndexNotFound:
+            previous = None
+        reusable = None if full else _reusable(previous, config, embedders)
+        report = BuildReport(files=len(docs), chunks=len(chunks), full=reusable is None)
+        old_files = previous.manifest["files"] if previous else {}
+        new_files = {doc.path: doc.sha256 for doc in docs}
+        report.files_added = sorted(set(new_files) - set(old_files))
+        report.files_removed = sorted(set(old_files) - set(new_files))
+        report.files_changed = sorted(p for p in new_files if p in old_files and old_files[p] != new_files[p])
+
+        stored_ids = {c.id for c in reusable.chunks} if reusable is not None else set()
+        report.chunks_reused = sum(1 for c in chunks if c.id in stored_ids)
+        report.chunks_embedded = len(chunks) - report.chunks_reused
+        dense, entries = [], []
+        total = report.chunks_embedded * len(embedders)
+        done = [0]
+        for position, embedder in enumerate(embedders):
+            cache: dict[str, np.ndarray] = {}
+            if reusable is not None:
+                cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
+            vectors = _embed(embedder, chunks, cache, report_progress, done, total)
+            dense.append(make_vector_index(vectors))
+            entries.append({"name": embedder.name, "id": embedder.id, "dim": embedder.dim, "file": dense_file(position)})
+
+        report_progress(0.96, "building keyword index")
+        bm25 = bm25s.BM25()
+        bm25.index([tokenize(c.embed_text) or [""] for c in chunks], show_progress=False)
+        report.seconds = round(time.perf_counter() - started, 3)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "embedders": entries,
+            "chunking": _chunking_settings(config),
+            "chunk_count": len(chunks),
+            "files": new_files,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "build_seconds": report.seconds,
+        }
+        report.index_path = str(write_build(config.index, manifest, chunks, dense, bm25))
+    report_progress(1.0, report.summary())
+    return report
