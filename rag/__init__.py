@@ -12,7 +12,7 @@ from .config import Config, load_config
 from .corpus import Document, check_corpus, load_corpus
 from .errors import ConfigError, CorpusError, CorpusProblem, EmbedderError, IndexNotFound, RagError
 from .indexer import BuildReport, build_index
-from .search import SearchResponse, SearchResult, Searcher, Source
+from .search import Searcher, SearchResponse, SearchResult, Source
 from .service import AnswerFinder, IndexStatus, index_status, open_searcher
 
 __all__ = [

@@ -113,9 +113,10 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
     try:
         meta = yaml.safe_load(yaml_text) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # Report where the broken construct starts (context), else where parsing failed.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or str(exc)
+        reason = " ".join(filter(None, [getattr(exc, "context", None), getattr(exc, "problem", None)])) or str(exc)
         return None, [CorpusProblem(rel, line, f"invalid YAML front matter: {reason}")]
     if not isinstance(meta, dict):
         return None, [CorpusProblem(rel, 2, "front matter must be a mapping of fields")]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60) -> dict[int, float]:
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[int]], weights: Sequence[float], k: int = 60
+) -> dict[int, float]:
     """Score each item by the weighted sum of 1 / (k + rank) over the rankings it appears in.
 
     Args:

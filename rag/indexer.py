@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import bm25s
 import numpy as np
@@ -66,7 +66,12 @@ def _reusable(previous: StoredIndex | None, config: Config, embedders: list[Embe
 
 
 def _embed(
-    embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.ndarray], progress: Progress, done: list[int], total: int
+    embedder: Embedder,
+    chunks: list[Chunk],
+    cache: dict[str, np.ndarray],
+    progress: Progress,
+    done: list[int],
+    total: int,
 ) -> np.ndarray:
     """Vectors for all chunks, taken from ``cache`` where present, embedded otherwise."""
     missing = [c for c in chunks if c.id not in cache]
@@ -130,7 +135,9 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
                 cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
             vectors = _embed(embedder, chunks, cache, report_progress, done, total)
             dense.append(make_vector_index(vectors))
-            entries.append({"name": embedder.name, "id": embedder.id, "dim": embedder.dim, "file": dense_file(position)})
+            entries.append(
+                {"name": embedder.name, "id": embedder.id, "dim": embedder.dim, "file": dense_file(position)}
+            )
 
         report_progress(0.96, "building keyword index")
         bm25 = bm25s.BM25()
@@ -142,7 +149,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             "chunking": _chunking_settings(config),
             "chunk_count": len(chunks),
             "files": new_files,
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": report.seconds,
         }
         report.index_path = str(write_build(config.index, manifest, chunks, dense, bm25))

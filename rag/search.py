@@ -56,9 +56,7 @@ class SearchResponse:
         data = {
             "query": self.query,
             "confident": self.confident,
-            "results": [
-                {k: v for k, v in asdict(r).items() if k not in ("part", "chunk_id")} for r in self.results
-            ],
+            "results": [{k: v for k, v in asdict(r).items() if k not in ("part", "chunk_id")} for r in self.results],
         }
         if self.notice:
             data["notice"] = self.notice
@@ -95,14 +93,17 @@ class Searcher:
             queries: free-form questions in any language.
             k: number of results; sections of distinct questions come first.
             part: only answers of this part of the article (1, 2 or 3).
-            mode: ``hybrid`` (default), ``bm25`` or ``dense`` (dense rankings only).
+            mode: ``hybrid`` (default), ``bm25``, ``dense`` (all dense rankings fused) or
+                ``dense:<embedder>`` (one embedder's ranking). The score and the
+                confidence flag always come from the dense similarities.
 
         Returns:
             One SearchResponse per query, in order. An empty query yields no
             results and a notice; a too-long query is truncated with a notice.
         """
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        names = [e.name for e in self.embedders]
+        if mode not in MODES and mode.removeprefix("dense:") not in names:
+            raise ValueError(f"mode must be one of {MODES} or dense:<embedder> ({', '.join(names)}), got {mode!r}")
         cleaned, notices = zip(*(self._clean(q) for q in queries)) if queries else ((), ())
         live = [i for i, q in enumerate(cleaned) if q]
         dense = self._dense_hits([cleaned[i] for i in live]) if live else []
@@ -118,7 +119,9 @@ class Searcher:
             return "", "The question is empty: type a question. 问题为空，请输入问题。"
         limit = self.config.max_query_chars
         if len(text) > limit:
-            return text[:limit], f"The question was longer than {limit} characters and was truncated. 问题过长，已截断。"
+            return text[
+                :limit
+            ], f"The question was longer than {limit} characters and was truncated. 问题过长，已截断。"
         return text, ""
 
     def _dense_hits(self, queries: list[str]) -> list[list[dict[int, float]]]:
@@ -129,7 +132,9 @@ class Searcher:
             faiss_index = self.index.dense[embedder.name]
             fetch = min(faiss_index.ntotal, max(self.config.fetch_k, 1))
             scores, ids = faiss_index.search(vectors, fetch)
-            out.append([{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)])
+            out.append(
+                [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
+            )
         return out
 
     def _bm25_hits(self, query: str) -> dict[int, float]:
@@ -148,19 +153,22 @@ class Searcher:
             sides.append(bm25)
             weights.append(self.config.bm25_weight)
         if self.config.fusion == "mix":
-            normalised = [dict(s) for s in sides[: len(dense)] if mode != "bm25"]
-            if mode != "dense":
+            if mode != "dense":  # BM25 is unbounded: scale by the query's best score
                 top = max(bm25.values(), default=1.0) or 1.0
-                normalised.append({i: s / top for i, s in bm25.items()})
-            return weighted_score_mix(normalised, weights)
+                sides[-1] = {i: s / top for i, s in bm25.items()}
+            return weighted_score_mix(sides, weights)
         rankings = [sorted(s, key=s.__getitem__, reverse=True) for s in sides]
         return reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
 
     def _respond(
         self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
     ) -> SearchResponse:
+        ranking_sides = dense
+        if mode.startswith("dense:"):
+            ranking_sides = [dense[[e.name for e in self.embedders].index(mode[len("dense:") :])]]
+            mode = "dense"
         bm25 = self._bm25_hits(query) if mode != "dense" else {}
-        fused = self._fuse(dense, bm25, mode)
+        fused = self._fuse(ranking_sides, bm25, mode)
         if part is not None:
             fused = {i: s for i, s in fused.items() if self.chunks[i].part == part}
         relevance = self._relevance(dense)
@@ -178,7 +186,9 @@ class Searcher:
                 per_question[qid][side] = max(per_question[qid][side], score)
         return {qid: float(np.clip(np.mean(v), 0.0, 1.0)) for qid, v in per_question.items()}
 
-    def _group(self, ranked: list[int], fused: dict[int, float], relevance: dict[str, float], k: int) -> list[SearchResult]:
+    def _group(
+        self, ranked: list[int], fused: dict[int, float], relevance: dict[str, float], k: int
+    ) -> list[SearchResult]:
         """Best section of each distinct question first (in fused order), then further sections."""
         first: list[int] = []
         seen: set[str] = set()
@@ -210,7 +220,7 @@ class Searcher:
             section=chunk.section,
             text=chunk.text,
             score=round(relevance.get(chunk.question_id, 0.0), 4),
-            source=Source(chunk.path, chunk.start_line, chunk.end_line, chunk.url),
+            source=Source((self.config.corpus / chunk.path).as_posix(), chunk.start_line, chunk.end_line, chunk.url),
             part=chunk.part,
             chunk_id=chunk.id,
         )

@@ -6,10 +6,10 @@ import threading
 from dataclasses import dataclass
 
 from .config import Config
-from .corpus import corpus_hashes
+from .corpus import Document, corpus_hashes, parse_document
 from .errors import CorpusError, IndexNotFound
 from .indexer import BuildReport, Progress, build_index
-from .search import SearchResponse, Searcher
+from .search import Searcher, SearchResponse
 from .store import load_index, read_manifest
 
 
@@ -76,6 +76,14 @@ class AnswerFinder:
 
     def search(self, query: str, k: int = 5, part: int | None = None) -> SearchResponse:
         return self._searcher.search(query, k, part)
+
+    def full_answer(self, question_id: str) -> Document | None:
+        """The whole prepared answer of a question, read fresh from its corpus file."""
+        path = next((c.path for c in self._searcher.chunks if c.question_id == question_id), None)
+        if path is None:
+            return None
+        doc, _ = parse_document(self.config.corpus / path, path, self.config.max_file_bytes)
+        return doc
 
     def status(self) -> IndexStatus:
         return index_status(self.config)

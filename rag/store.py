@@ -154,9 +154,7 @@ def load_index(index_dir: Path) -> StoredIndex:
         raise IndexNotFound(f"index at {index_dir} has an old format: run 'rag index --full'")
     with open(build / "chunks.jsonl", encoding="utf-8") as lines:
         chunks = [Chunk(**json.loads(line)) for line in lines if line.strip()]
-    dense = {
-        entry["name"]: faiss.read_index(str(build / entry["file"])) for entry in manifest["embedders"]
-    }
+    dense = {entry["name"]: faiss.read_index(str(build / entry["file"])) for entry in manifest["embedders"]}
     bm25 = bm25s.BM25.load(str(build / "bm25"))
     return StoredIndex(build, manifest, chunks, dense, bm25)
 

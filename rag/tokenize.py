@@ -14,14 +14,15 @@ LATIN = re.compile(r"^[0-9a-z][0-9a-z.+#-]*$")
 
 # Function words that carry no topic in an interview question.
 STOPWORDS_ZH = frozenset(
-    "的 了 是 在 和 与 及 或 也 都 就 而 被 把 对 于 吗 呢 吧 啊 么 呀 哪 这 那 这个 那个 这些 那些 "
-    "你 我 他 她 它 你们 我们 他们 咱们 自己 一个 一些 什么 怎么 怎样 怎么样 如何 为什么 哪些 哪个 "
-    "有 有没有 没有 会 能 可以 要 需要 谈谈 说说 讲讲 聊聊 一下 请 下 吗 之间 之 其 等 个 些".split()
+    """的 了 是 在 和 与 及 或 也 都 就 而 被 把 对 于 吗 呢 吧 啊 么 呀 哪 这 那 这个 那个 这些 那些
+    你 我 他 她 它 你们 我们 他们 咱们 自己 一个 一些 什么 怎么 怎样 怎么样 如何 为什么 哪些 哪个
+    有 有没有 没有 会 能 可以 要 需要 谈谈 说说 讲讲 聊聊 一下 请 下 之间 之 其 等 个 些""".split()
 )
-STOPWORDS = STOPWORDS_ZH | frozenset(STOPWORDS_EN) | frozenset(
-    "what how why which who when where do does did you your yours we our us me my can could would should "
-    "tell about explain describe".split()
+STOPWORDS_EN_QUESTION = frozenset(
+    """what how why which who when where do does did you your yours we our us me my can could would
+    should tell about explain describe""".split()
 )
+STOPWORDS = STOPWORDS_ZH | frozenset(STOPWORDS_EN) | STOPWORDS_EN_QUESTION
 
 
 @lru_cache(maxsize=1)

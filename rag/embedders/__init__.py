@@ -9,7 +9,7 @@ from ..errors import ConfigError
 from .base import Embedder
 from .sentence_transformers import PREFIX as ST_PREFIX
 
-BACKENDS = ("use-m3", "e5-small", ST_PREFIX + "<model name or folder>")
+BACKENDS = ("use-m3", "e5-small", ST_PREFIX + "<model name or folder>", "hash")
 
 
 @lru_cache(maxsize=8)
@@ -22,6 +22,10 @@ def _load(name: str, threads: int, query_prompt: str, passage_prompt: str) -> Em
         from .e5_small import E5SmallEmbedder
 
         return E5SmallEmbedder(threads)
+    if name == "hash":
+        from .hashing import HashingEmbedder
+
+        return HashingEmbedder()
     if name.startswith(ST_PREFIX) and len(name) > len(ST_PREFIX):
         from .sentence_transformers import SentenceTransformersEmbedder
 

@@ -38,7 +38,8 @@ class SentenceTransformersEmbedder(Embedder):
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self.name = PREFIX + model
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         label = Path(model).name if Path(model).exists() else model
         self.id = f"st:{label}:{self.dim}:{query_prompt!r}:{passage_prompt!r}"
 

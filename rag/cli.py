@@ -1,0 +1,193 @@
+"""The ``rag`` command: index, ask, eval, check, serve. A thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+from .config import Config, load_config
+from .errors import CorpusError, RagError
+
+NOT_CONFIDENT = "No prepared answer fits this question well. 没有合适的预备答案，以下是最接近的结果："
+
+
+def _progress_printer() -> Callable[[float, str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, message: str) -> None:
+        sys.stderr.write(f"\r\033[K[{fraction:4.0%}] {message}")
+        if fraction >= 1.0:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_index(config: Config, args: argparse.Namespace) -> int:
+    """Build or refresh the index; only new or changed chunks are embedded."""
+    from .indexer import build_index
+
+    report = build_index(config, full=args.full, progress=_progress_printer())
+    print(report.summary())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    return 0
+
+
+def _print_response(response, width: int = 100) -> None:
+    if response.notice:
+        print(response.notice)
+    if not response.results:
+        return
+    if not response.confident:
+        print(NOT_CONFIDENT)
+    for rank, result in enumerate(response.results, start=1):
+        print(f"\n[{rank}] {result.question_id} {result.question}  (score {result.score:.2f})")
+        print(f"    {result.section}")
+        body = result.text if len(result.text) <= 400 else result.text[:400] + "…"
+        for line in body.split("\n"):
+            print(textwrap.indent(textwrap.fill(line, width - 4) if line else "", "    "))
+        src = result.source
+        print(f"    source: {src.path}:{src.start_line}-{src.end_line}" + (f"  {src.url}" if src.url else ""))
+
+
+def cmd_ask(config: Config, args: argparse.Namespace) -> int:
+    """Show the prepared answer sections closest to a question."""
+    from .service import open_searcher
+
+    if args.question is None and not args.json:
+        print("rag ask: give a QUESTION, or use --json to read questions from standard input", file=sys.stderr)
+        return 2
+    searcher = open_searcher(config, refresh=not args.no_rebuild)
+    if args.question is None:
+        lines = [line.rstrip("\n") for line in sys.stdin]
+        for response in searcher.search_batch(lines, k=args.k, part=args.part):
+            print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    response = searcher.search(args.question, k=args.k, part=args.part)
+    if args.json:
+        print(json.dumps(response.to_dict(), ensure_ascii=False))
+    else:
+        _print_response(response)
+    return 0 if response.results or not response.notice else 2
+
+
+def cmd_eval(config: Config, args: argparse.Namespace) -> int:
+    """Print Recall@1/3, MRR and confidence error rates for hybrid, BM25-only and dense-only."""
+    from .evaluate import calibrate_threshold, evaluate, format_metrics, load_eval_set
+    from .service import open_searcher
+
+    queries = load_eval_set(Path(args.file))
+    searcher = open_searcher(config, refresh=not args.no_rebuild)
+    modes = ["hybrid", "bm25", "dense"] + [f"dense:{e.name}" for e in searcher.embedders if len(searcher.embedders) > 1]
+    print(
+        f"eval set: {args.file}; embedders: {', '.join(config.embedders)}; fusion: {config.fusion}; "
+        f"confidence threshold: {config.confidence_threshold}"
+    )
+    print(format_metrics(evaluate(searcher, queries, modes)))
+    if args.calibrate:
+        threshold, accuracy = calibrate_threshold(searcher, queries)
+        print(f"calibrated confidence threshold: {threshold} (balanced accuracy {accuracy:.3f})")
+    return 0
+
+
+def cmd_check(config: Config, args: argparse.Namespace) -> int:
+    """Validate the corpus and print every problem with its file and line."""
+    from .corpus import check_corpus
+
+    docs, problems = check_corpus(config.corpus, config.max_file_bytes)
+    for problem in problems:
+        print(
+            f"{config.corpus / problem.path if problem.line else problem.path}"
+            f"{':' + str(problem.line) if problem.line else ''}: {problem.message}"
+        )
+    if problems:
+        print(f"{len(problems)} problem(s) in {config.corpus}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(docs)} answers in {config.corpus}")
+    return 0
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    """Serve the web UI (builds or refreshes the index first)."""
+    try:
+        from ui.app import serve
+    except ImportError as exc:
+        raise RagError(f"the web UI needs gradio (pip install gradio): {exc}") from exc
+    serve(
+        config,
+        host=args.host,
+        port=args.port,
+        share=args.share,
+        watch=args.watch,
+        password=args.password,
+        refresh=not args.no_rebuild,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Find prepared answers to AIGC / AI PM interview questions."
+    )
+    parser.add_argument("--config", help="YAML configuration file (default: ./rag.yaml if present)")
+    parser.add_argument("--corpus", help="folder of Markdown answers (overrides the config)")
+    parser.add_argument("--index", help="folder of the built index (overrides the config)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("index", help=cmd_index.__doc__, description=cmd_index.__doc__)
+    p.add_argument("--full", action="store_true", help="rebuild from scratch, embedding every chunk")
+    p.add_argument("--json", action="store_true", help="also print the summary as one JSON object (last line)")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("ask", help=cmd_ask.__doc__, description=cmd_ask.__doc__)
+    p.add_argument("question", nargs="?", help="the question; with --json and no question, one per stdin line")
+    p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
+    p.add_argument("--part", type=int, choices=(1, 2, 3), help="only answers of this part")
+    p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index if the corpus changed")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help=cmd_eval.__doc__, description=cmd_eval.__doc__)
+    p.add_argument("file", help="YAML file of labelled queries (e.g. eval/dev.yaml)")
+    p.add_argument("--calibrate", action="store_true", help="also print the best confidence threshold for this set")
+    p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index if the corpus changed")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("check", help=cmd_check.__doc__, description=cmd_check.__doc__)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    p.add_argument("--watch", action="store_true", help="refresh the index whenever a corpus file changes")
+    p.add_argument("--share", action="store_true", help="also create a public Gradio share link")
+    p.add_argument("--password", help="password required to rebuild the index from the page")
+    p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index at start")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config, corpus=args.corpus, index=args.index)
+        return args.func(config, args)
+    except CorpusError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        print("rag: nothing was built; the previous index (if any) is unchanged", file=sys.stderr)
+        return 1
+    except RagError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Small helpers shared by tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_answer(folder: Path, qid: str, question: str, body: str = "", **front: str) -> Path:
+    """Write a minimal valid corpus file (front matter fields may be overridden or added)."""
+    fields = {
+        "id": f'"{qid}"',
+        "question": question,
+        "part": "{number: 9, title: Test}",
+        "aliases": "[]",
+        "origin": "authored",
+    }
+    fields.update(front)
+    meta = "\n".join(f"{k}: {v}" for k, v in fields.items())
+    text = body or f"# {question}\n\n## 考核点\n\n1. 一点。\n\n## 参考答案\n\n### 要点\n\n答案正文。\n"
+    path = folder / f"{qid}-test.md"
+    path.write_text(f"---\n{meta}\n---\n\n{text}", encoding="utf-8")
+    return path

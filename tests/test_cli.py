@@ -1,0 +1,129 @@
+"""The `rag` command as a user runs it: arguments, stdin, JSON contract, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rag.cli import build_parser
+from tests.conftest import REPO, REPO_CORPUS
+from tests.helpers import write_answer
+
+
+def run(*args: str, stdin: str | None = None, config=None) -> subprocess.CompletedProcess:
+    base = [sys.executable, "-m", "rag"]
+    if config is not None:
+        base += ["--corpus", str(config.corpus), "--index", str(config.index)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([*base, *args], input=stdin, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_ask_json_contract(real_index):
+    out = run("ask", "how do you handle hallucinations?", "-k", "3", "--json", "--no-rebuild", config=real_index)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"query", "confident", "results"}
+    assert data["query"] == "how do you handle hallucinations?" and data["confident"] is True
+    assert len(data["results"]) == 3 and data["results"][0]["question_id"] == "2.5"
+    first = data["results"][0]
+    assert set(first) == {"question_id", "question", "section", "text", "score", "source"}
+    assert set(first["source"]) == {"path", "start_line", "end_line", "url"}
+    assert first["source"]["path"].endswith("part2/2.5-hallucination.md")
+
+
+def test_ask_text_output_shows_sources(real_index):
+    out = run("ask", "AIGC在教育行业怎么用", "--no-rebuild", config=real_index)
+    assert out.returncode == 0, out.stderr
+    assert "[1] 1.2" in out.stdout
+    assert "source: " in out.stdout and "https://blog.csdn.net/" in out.stdout
+
+
+def test_ask_text_says_when_nothing_fits(real_index):
+    out = run("ask", "How do I reset my router?", "-k", "2", "--no-rebuild", config=real_index)
+    assert "No prepared answer fits" in out.stdout
+
+
+def test_ask_stdin_batch_one_json_per_line(real_index):
+    out = run(
+        "ask", "--json", "-k", "2", "--no-rebuild", stdin="LoRA怎么训练\nWhat is LangChain?\n\n", config=real_index
+    )
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [line["query"] for line in lines] == ["LoRA怎么训练", "What is LangChain?", ""]
+    assert lines[0]["results"][0]["question_id"] == "2.6"
+    assert lines[2]["results"] == [] and "empty" in lines[2]["notice"]
+
+
+def test_ask_empty_question_is_a_clear_error(real_index):
+    out = run("ask", "  ", "--no-rebuild", config=real_index)
+    assert out.returncode == 2 and "empty" in out.stdout
+
+
+def test_ask_without_index_and_no_rebuild(tmp_path):
+    out = run("--index", str(tmp_path / "none"), "ask", "x", "--no-rebuild")
+    assert out.returncode == 1 and "rag index" in out.stderr
+
+
+def test_index_json_summary_is_last_line(tmp_path):
+    (tmp_path / "rag.yaml").write_text(f"corpus: {REPO_CORPUS}\nindex: idx\nembedders: [hash]\n", encoding="utf-8")
+    out = run("--config", str(tmp_path / "rag.yaml"), "index", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("chunks_embedded", "chunks_reused", "files_added", "files_changed", "files_removed", "seconds"):
+        assert key in report
+    assert len(report["files_added"]) == 19 and (tmp_path / "idx" / "current").exists()
+
+
+def test_check_ok_and_problems(hash_config):
+    assert run("check", config=hash_config).stdout.startswith("ok: 19 answers")
+    write_answer(hash_config.corpus, "2.5", "重复")
+    out = run("check", config=hash_config)
+    assert out.returncode == 1
+    assert "2.5-test.md:2: duplicate id '2.5'" in out.stdout
+
+
+def test_index_with_bad_corpus_exits_nonzero_and_keeps_index(hash_config):
+    config_file = hash_config.index.parent / "hash.yaml"
+    config_file.write_text("embedders: [hash]\n", encoding="utf-8")
+    common = ["--config", str(config_file), "--corpus", str(hash_config.corpus), "--index", str(hash_config.index)]
+    assert run(*common, "index").returncode == 0
+    (hash_config.corpus / "bad.md").write_text('---\nid: "1.9"\nquestion: [oops\n---\n', encoding="utf-8")
+    out = run(*common, "index")
+    assert out.returncode == 1 and "bad.md:3" in out.stderr and "previous index" in out.stderr
+    assert run(*common, "ask", "幻觉", "--json").returncode == 0
+
+
+def test_eval_prints_side_by_side_metrics(real_index, tmp_path):
+    eval_file = tmp_path / "mini.yaml"
+    eval_file.write_text(
+        'queries:\n  - {query: "大模型胡说八道怎么办", expected: "2.5", lang: zh}\n'
+        '  - {query: "What is LoRA?", expected: "2.6", lang: en}\n'
+        "  - {query: 今天天气怎么样, expected: null, lang: zh}\n",
+        encoding="utf-8",
+    )
+    out = run("eval", str(eval_file), "--no-rebuild", config=real_index)
+    assert out.returncode == 0, out.stderr
+    for mode in ("hybrid", "bm25", "dense", "dense:use-m3", "dense:e5-small"):
+        assert f"\n{mode} " in out.stdout
+    assert "2 in scope (1 zh, 1 en), 1 out of scope" in out.stdout
+
+
+def test_unknown_config_field_is_named(tmp_path):
+    (tmp_path / "rag.yaml").write_text("embeders: [hash]\n", encoding="utf-8")
+    out = run("--config", str(tmp_path / "rag.yaml"), "check")
+    assert out.returncode == 1 and "unknown config field 'embeders'" in out.stderr
+
+
+@pytest.mark.parametrize("command", ["index", "ask", "eval", "check", "serve"])
+def test_readme_documents_every_command_and_option(command):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"rag {command}" in readme
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        for flag in action.option_strings:
+            if flag not in ("-h", "--help"):
+                assert flag in readme, f"README does not document {command} {flag}"

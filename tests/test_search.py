@@ -1,0 +1,99 @@
+"""Hybrid search on the real corpus with the default embedders."""
+
+from __future__ import annotations
+
+import pytest
+
+SEED_PARAPHRASES = {
+    "1.1": "用你自己的话说说什么是AIGC",
+    "1.2": "AIGC在医疗和金融行业有哪些落地应用？",
+    "1.3": "AI生成视频和音频以后会有什么发展前景？",
+    "1.4": "你平时用过哪些好用的AI产品，它们解决了用户什么问题？",
+    "1.5": "AI生成的内容和人工创作之间怎么平衡？",
+    "1.6": "AI产品经理在产品落地时的核心职责是什么？",
+}
+
+
+@pytest.mark.parametrize(("qid", "query"), SEED_PARAPHRASES.items())
+def test_each_seed_answer_is_found_by_a_paraphrase(real_searcher, qid, query):
+    response = real_searcher.search(query, k=3)
+    assert response.results[0].question_id == qid
+    assert response.confident
+
+
+@pytest.mark.parametrize(
+    ("query", "qid"),
+    [
+        ("how do you handle hallucinations?", "2.5"),
+        ("Have you ever trained a LoRA?", "2.6"),
+        ("What do you think about AI agents?", "2.7"),
+    ],
+)
+def test_english_queries_find_chinese_answers(real_searcher, query, qid):
+    response = real_searcher.search(query)
+    assert response.results[0].question_id == qid
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in response.results[0].text)
+
+
+@pytest.mark.parametrize("query", ["今天天气怎么样", "How do I reset my router?", "红烧肉怎么做才好吃"])
+def test_out_of_scope_queries_are_not_confident(real_searcher, query):
+    response = real_searcher.search(query)
+    assert not response.confident
+    assert response.results  # the nearest answers are still shown, flagged
+
+
+def test_results_are_distinct_questions_first_with_sources(real_searcher, real_index):
+    response = real_searcher.search("大模型", k=8)
+    ids = response.question_ids
+    assert len(ids) == 8 and len(set(ids)) == 8
+    for result in response.results:
+        assert 0.0 <= result.score <= 1.0
+        assert result.source.path.startswith(str(real_index.corpus))
+        assert 1 <= result.source.start_line <= result.source.end_line
+    scores = [r.score for r in response.results]
+    assert max(scores) == scores[0] or response.results[0].question_id in ("2.1", "2.2", "2.3")
+
+
+def test_more_results_than_questions_adds_further_sections(real_searcher):
+    response = real_searcher.search("微调", k=25)
+    assert len(response.results) == 25
+    assert len(set(response.question_ids)) == 19
+    assert len({r.chunk_id for r in response.results}) == 25
+
+
+def test_part_filter(real_searcher):
+    response = real_searcher.search("幻觉", k=5, part=3)
+    assert response.results and all(r.question_id.startswith("3.") for r in response.results)
+
+
+@pytest.mark.parametrize("query", ["", "   \n\t "])
+def test_empty_query_gets_a_notice(real_searcher, query):
+    response = real_searcher.search(query)
+    assert response.results == [] and not response.confident and "empty" in response.notice
+
+
+def test_long_query_is_truncated_with_notice(real_searcher):
+    response = real_searcher.search("幻觉" * 1000)
+    assert len(response.query) == real_searcher.config.max_query_chars
+    assert "truncated" in response.notice and response.results
+
+
+def test_any_unicode_is_accepted(real_searcher):
+    for query in ["🤖💬?", "\u0000控制字符", "Ωμέγα", "<img src=x onerror=alert(1)>", "‮reversed"]:
+        assert isinstance(real_searcher.search(query).confident, bool)
+
+
+def test_batch_equals_single(real_searcher):
+    queries = ["LoRA怎么训练", "What is LangChain?", ""]
+    batch = real_searcher.search_batch(queries, k=3)
+    assert [r.question_ids for r in batch] == [real_searcher.search(q, k=3).question_ids for q in queries]
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "dense:use-m3", "dense:e5-small"])
+def test_single_retriever_modes(real_searcher, mode):
+    assert real_searcher.search("幻觉怎么避免", mode=mode).results[0].question_id == "2.5"
+
+
+def test_unknown_mode(real_searcher):
+    with pytest.raises(ValueError, match="mode"):
+        real_searcher.search("x", mode="sparse")
