@@ -46,7 +46,7 @@ class Config:
     rrf_k: int = 60
     bm25_weight: float = 1.0
     fetch_k: int = 100
-    confidence_threshold: float = 0.5
+    confidence_threshold: float = 0.686  # calibrated on eval/dev.yaml for the default embedders
     max_query_chars: int = 500
     max_file_bytes: int = 512_000
 

@@ -119,9 +119,8 @@ class Searcher:
             return "", "The question is empty: type a question. 问题为空，请输入问题。"
         limit = self.config.max_query_chars
         if len(text) > limit:
-            return text[
-                :limit
-            ], f"The question was longer than {limit} characters and was truncated. 问题过长，已截断。"
+            notice = f"The question was longer than {limit} characters and was truncated. 问题过长，已截断。"
+            return text[:limit], notice
         return text, ""
 
     def _dense_hits(self, queries: list[str]) -> list[list[dict[int, float]]]:
@@ -146,71 +145,74 @@ class Searcher:
         top = np.argpartition(-scores, fetch - 1)[:fetch]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
-    def _fuse(self, dense: list[dict[int, float]], bm25: dict[int, float], mode: str) -> dict[int, float]:
+    def _fuse(self, sides: list[dict], weights: list[float]) -> dict:
+        """Fuse several {item: score} maps into one (RRF over ranks, or a weighted mix of scores)."""
+        if self.config.fusion == "mix":
+            return weighted_score_mix(sides, weights)
+        rankings = [sorted(side, key=side.__getitem__, reverse=True) for side in sides]
+        return reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
+
+    def _sides(self, query: str, dense: list[dict[int, float]], mode: str) -> tuple[list[dict], list[float]]:
+        """The chunk-score maps that rank results in this mode, with their fusion weights."""
+        if mode.startswith("dense:"):
+            return [dense[[e.name for e in self.embedders].index(mode[len("dense:") :])]], [1.0]
         sides = [] if mode == "bm25" else list(dense)
         weights = [1.0] * len(sides)
         if mode != "dense":
+            bm25 = self._bm25_hits(query)
+            if self.config.fusion == "mix":  # BM25 is unbounded: scale by the query's best score
+                top = max(bm25.values(), default=1.0) or 1.0
+                bm25 = {i: s / top for i, s in bm25.items()}
             sides.append(bm25)
             weights.append(self.config.bm25_weight)
-        if self.config.fusion == "mix":
-            if mode != "dense":  # BM25 is unbounded: scale by the query's best score
-                top = max(bm25.values(), default=1.0) or 1.0
-                sides[-1] = {i: s / top for i, s in bm25.items()}
-            return weighted_score_mix(sides, weights)
-        rankings = [sorted(s, key=s.__getitem__, reverse=True) for s in sides]
-        return reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
+        return sides, weights
 
     def _respond(
         self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
     ) -> SearchResponse:
-        ranking_sides = dense
-        if mode.startswith("dense:"):
-            ranking_sides = [dense[[e.name for e in self.embedders].index(mode[len("dense:") :])]]
-            mode = "dense"
-        bm25 = self._bm25_hits(query) if mode != "dense" else {}
-        fused = self._fuse(ranking_sides, bm25, mode)
+        sides, weights = self._sides(query, dense, mode)
         if part is not None:
-            fused = {i: s for i, s in fused.items() if self.chunks[i].part == part}
+            sides = [{i: s for i, s in side.items() if self.chunks[i].part == part} for side in sides]
+        # Questions are ranked by fusing each retriever's best chunk per question: a question wins
+        # when any of its wordings or sections matches, whichever retriever saw it.
+        question_order = self._fuse([self._best_per_question(side) for side in sides], weights)
+        chunk_scores = self._fuse(sides, weights)
         relevance = self._relevance(dense)
-        ranked = sorted(fused, key=fused.__getitem__, reverse=True)
-        results = self._group(ranked, fused, relevance, k)
-        top = results[0].score if results else 0.0
-        return SearchResponse(query, top >= self.config.confidence_threshold, results, notice)
+        results = self._group(sorted(question_order, key=question_order.__getitem__, reverse=True), chunk_scores, k)
+        shown = [self._result(p, relevance) for p in results]
+        top = shown[0].score if shown else 0.0
+        return SearchResponse(query, top >= self.config.confidence_threshold, shown, notice)
+
+    def _best_per_question(self, side: dict[int, float]) -> dict[str, float]:
+        best: dict[str, float] = {}
+        for position, score in side.items():
+            qid = self.chunks[position].question_id
+            if score > best.get(qid, float("-inf")):
+                best[qid] = score
+        return best
 
     def _relevance(self, dense: list[dict[int, float]]) -> dict[str, float]:
         """Per question: mean over embedders of the best cosine among its chunks, in 0–1."""
-        per_question: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(dense))
-        for side, hits in enumerate(dense):
-            for position, score in hits.items():
-                qid = self.chunks[position].question_id
-                per_question[qid][side] = max(per_question[qid][side], score)
-        return {qid: float(np.clip(np.mean(v), 0.0, 1.0)) for qid, v in per_question.items()}
+        per_side = [self._best_per_question(hits) for hits in dense]
+        questions = set().union(*per_side) if per_side else set()
+        return {qid: float(np.clip(np.mean([side.get(qid, 0.0) for side in per_side]), 0.0, 1.0)) for qid in questions}
 
-    def _group(
-        self, ranked: list[int], fused: dict[int, float], relevance: dict[str, float], k: int
-    ) -> list[SearchResult]:
-        """Best section of each distinct question first (in fused order), then further sections."""
-        first: list[int] = []
-        seen: set[str] = set()
-        for position in ranked:
-            qid = self.chunks[position].question_id
-            if qid not in seen:
-                seen.add(qid)
-                first.append(self._section_for(qid, position, fused))
+    def _group(self, questions: list[str], chunk_scores: dict[int, float], k: int) -> list[int]:
+        """Chunk positions to show: the best section of each question in order, then further sections."""
+        first = [self._section_for(qid, chunk_scores) for qid in questions]
         shown = set(first)
+        ranked = sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True)
         extra = [p for p in ranked if self.chunks[p].kind == "section" and p not in shown]
-        return [self._result(p, relevance) for p in (first + extra)[: max(k, 0)]]
+        return (first + extra)[: max(k, 0)]
 
-    def _section_for(self, qid: str, position: int, fused: dict[int, float]) -> int:
-        """The section to show for a question matched at ``position`` (maybe a question/alias hit)."""
-        if self.chunks[position].kind == "section":
-            return position
-        sections = self._sections.get(qid, [])
-        scored = [p for p in sections if p in fused]
+    def _section_for(self, qid: str, chunk_scores: dict[int, float]) -> int:
+        """The section to show for a question: its best-scoring section, else its first answer section."""
+        sections = self._sections[qid]
+        scored = [p for p in sections if p in chunk_scores]
         if scored:
-            return max(scored, key=fused.__getitem__)
+            return max(scored, key=chunk_scores.__getitem__)
         answers = [p for p in sections if self.chunks[p].section.startswith(ANSWER_PREFIX)]
-        return (answers or sections or [position])[0]
+        return (answers or sections)[0]
 
     def _result(self, position: int, relevance: dict[str, float]) -> SearchResult:
         chunk = self.chunks[position]
