@@ -8,7 +8,14 @@ Typical use::
     print(response.confident, response.results[0].question_id)
 """
 
-from .config import Config, load_config
+import os
+
+# OpenMP workers (faiss, the e5 engine) busy-wait after each parallel region by default and then
+# steal the CPU from the next model's BLAS threads: on 2 cores that tripled query latency.
+# Must be set before faiss loads libgomp; an explicit setting in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from .config import Config, load_config  # noqa: E402
 from .corpus import Document, check_corpus, load_corpus
 from .errors import ConfigError, CorpusError, CorpusProblem, EmbedderError, IndexNotFound, RagError
 from .indexer import BuildReport, build_index

@@ -67,6 +67,14 @@ class SearchResponse:
         return [r.question_id for r in self.results]
 
 
+def _load_embedders(names: list[str], config: Config) -> list[Embedder]:
+    """Load the embedders and run one query through each, so the first real search is not slow."""
+    embedders = [get_embedder(name, config) for name in names]
+    for embedder in embedders:
+        embedder.encode_queries(["warm-up"])
+    return embedders
+
+
 class Searcher:
     """Answers queries from one loaded index with the embedders it was built with."""
 
@@ -74,7 +82,7 @@ class Searcher:
         self.index = index
         self.config = config
         self.chunks: list[Chunk] = index.chunks
-        self.embedders: list[Embedder] = [get_embedder(e["name"], config) for e in index.manifest["embedders"]]
+        self.embedders: list[Embedder] = _load_embedders([e["name"] for e in index.manifest["embedders"]], config)
         self._sections: dict[str, list[int]] = defaultdict(list)
         for position, chunk in enumerate(self.chunks):
             if chunk.kind == "section":
