@@ -79,7 +79,7 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     """Print Recall@1/3, MRR and confidence error rates for hybrid, BM25-only and dense-only."""
-    from .evaluate import calibrate_threshold, evaluate, format_metrics, load_eval_set
+    from .evaluate import calibrate_confidence, evaluate, format_metrics, load_eval_set
     from .service import open_searcher
 
     queries = load_eval_set(Path(args.file))
@@ -87,12 +87,15 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     modes = ["hybrid", "bm25", "dense"] + [f"dense:{e.name}" for e in searcher.embedders if len(searcher.embedders) > 1]
     print(
         f"eval set: {args.file}; embedders: {', '.join(config.embedders)}; fusion: {config.fusion}; "
-        f"confidence threshold: {config.confidence_threshold}"
+        f"confidence: top score + {config.confidence_margin_weight} x lead >= {config.confidence_threshold}"
     )
     print(format_metrics(evaluate(searcher, queries, modes)))
     if args.calibrate:
-        threshold, accuracy = calibrate_threshold(searcher, queries)
-        print(f"calibrated confidence threshold: {threshold} (balanced accuracy {accuracy:.3f})")
+        best = calibrate_confidence(searcher, queries)
+        print(
+            f"calibrated confidence rule: confidence_threshold {best.threshold}, confidence_margin_weight "
+            f"{best.margin_weight} (balanced accuracy {best.balanced_accuracy:.3f})"
+        )
     return 0
 
 

@@ -95,30 +95,50 @@ def evaluate(searcher: Searcher, queries: list[LabelledQuery], modes: list[str])
     return [score_responses(mode, queries, searcher.search_batch(texts, k=10, mode=mode)) for mode in modes]
 
 
-def calibrate_threshold(searcher: Searcher, queries: list[LabelledQuery]) -> tuple[float, float]:
-    """The confidence threshold that best separates in-scope from out-of-scope queries.
+MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
-    Maximises balanced accuracy (mean of the in-scope and out-of-scope hit rates)
-    over the top result's score. Returns (threshold, balanced accuracy).
-    """
-    responses = searcher.search_batch([q.query for q in queries], k=1)
-    top = [(r.results[0].score if r.results else 0.0, q.expected is not None) for q, r in zip(queries, responses)]
-    inside = [s for s, ok in top if ok]
-    outside = [s for s, ok in top if not ok]
-    if not inside or not outside:
-        raise ConfigError("calibration needs both in-scope and out-of-scope queries")
-    best = (0.0, 0.0)
-    for threshold in sorted({round(s, 4) for s, _ in top}):
-        accuracy = (
-            sum(s >= threshold for s in inside) / len(inside) + sum(s < threshold for s in outside) / len(outside)
-        ) / 2
+
+@dataclass(frozen=True)
+class Calibration:
+    """The confidence rule that best separates in-scope from out-of-scope queries on a set."""
+
+    threshold: float
+    margin_weight: float
+    balanced_accuracy: float
+
+
+def _best_cut(fits: list[tuple[float, bool]]) -> tuple[float, float]:
+    """(threshold, balanced accuracy) of the best cut, placed half-way between neighbouring fits."""
+    inside = [f for f, ok in fits if ok]
+    outside = [f for f, ok in fits if not ok]
+    best = (0.0, -1.0)
+    for cut in sorted({f for f, _ in fits}):
+        accuracy = (sum(f >= cut for f in inside) / len(inside) + sum(f < cut for f in outside) / len(outside)) / 2
         if accuracy > best[1]:
-            best = (threshold, accuracy)
-    midpoint = best[0]
-    below = [s for s, _ in top if s < midpoint]
-    if below:  # put the cut half-way between the threshold score and the next lower score
-        midpoint = round((midpoint + max(below)) / 2, 4)
-    return midpoint, best[1]
+            below = [f for f, _ in fits if f < cut]
+            best = ((cut + max(below)) / 2 if below else cut, accuracy)
+    return round(best[0], 4), best[1]
+
+
+def calibrate_confidence(searcher: Searcher, queries: list[LabelledQuery]) -> Calibration:
+    """Choose the threshold and margin weight that maximise balanced accuracy on ``queries``.
+
+    Balanced accuracy is the mean of the share of in-scope queries flagged confident and
+    the share of out-of-scope queries flagged not confident.
+    """
+    if not any(q.expected for q in queries) or all(q.expected for q in queries):
+        raise ConfigError("calibration needs both in-scope and out-of-scope queries")
+    responses = searcher.search_batch([q.query for q in queries], k=1)
+    best = Calibration(0.0, 0.0, -1.0)
+    for weight in MARGIN_WEIGHTS:
+        fits = [
+            ((r.results[0].score if r.results else 0.0) + weight * r.margin, q.expected is not None)
+            for q, r in zip(queries, responses)
+        ]
+        threshold, accuracy = _best_cut(fits)
+        if accuracy > best.balanced_accuracy + 1e-9:
+            best = Calibration(threshold, weight, accuracy)
+    return best
 
 
 def format_metrics(rows: list[Metrics]) -> str:

@@ -50,6 +50,7 @@ class SearchResponse:
     confident: bool
     results: list[SearchResult] = field(default_factory=list)
     notice: str = ""
+    margin: float = 0.0  # top question's score minus the best other question's score
 
     def to_dict(self) -> dict:
         """The JSON shape of ``rag ask --json``."""
@@ -188,8 +189,20 @@ class Searcher:
         relevance = self._relevance(dense)
         results = self._group(sorted(question_order, key=question_order.__getitem__, reverse=True), chunk_scores, k)
         shown = [self._result(p, relevance) for p in results]
-        top = shown[0].score if shown else 0.0
-        return SearchResponse(query, top >= self.config.confidence_threshold, shown, notice)
+        if not shown:
+            return SearchResponse(query, False, [], notice)
+        top = shown[0]
+        runner_up = max((v for q, v in relevance.items() if q != top.question_id), default=0.0)
+        margin = round(top.score - runner_up, 4)
+        return SearchResponse(query, self.is_confident(top.score, margin), shown, notice, margin)
+
+    def is_confident(self, score: float, margin: float) -> bool:
+        """The confidence rule: top score plus a weighted lead over the runner-up question, against a threshold.
+
+        A clear lead matters: an out-of-scope question resembles many answers a little and none clearly.
+        """
+        fit = score + self.config.confidence_margin_weight * margin
+        return fit >= self.config.confidence_threshold
 
     def _best_per_question(self, side: dict[int, float]) -> dict[str, float]:
         best: dict[str, float] = {}

@@ -45,3 +45,43 @@ def real_index(tmp_path_factory) -> Config:
 @pytest.fixture(scope="session")
 def real_searcher(real_index):
     return open_searcher(real_index, refresh=False)
+
+
+# --- Web UI fixtures (tests/test_ui_api.py, tests/test_ui_browser.py) ---
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ui_server(request, tmp_path_factory, real_index):
+    """The web UI served in-process on a free port over a private corpus copy, one per test module.
+
+    The copy starts from a copy of the session's real index, so nothing is re-embedded at start.
+    A module may set ``UI_PASSWORD`` to protect rebuilding. Yields a namespace with ``url``,
+    ``finder``, ``config`` and ``password``; the server is closed afterwards.
+    """
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from rag import AnswerFinder
+    from ui.app import build_app, launch
+
+    root = tmp_path_factory.mktemp("ui")
+    shutil.copytree(REPO_CORPUS, root / "corpus")
+    shutil.copytree(real_index.index, root / "index", symlinks=True)
+    config = replace(real_index, corpus=root / "corpus", index=root / "index")
+    finder = AnswerFinder(config)
+    password = getattr(request.module, "UI_PASSWORD", None)
+    demo = build_app(finder, password)
+    launch(demo, "127.0.0.1", free_port(), block=False)
+    try:
+        yield SimpleNamespace(url=demo.local_url, finder=finder, config=config, password=password)
+    finally:
+        demo.close()

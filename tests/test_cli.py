@@ -83,7 +83,7 @@ def test_check_ok_and_problems(hash_config):
     write_answer(hash_config.corpus, "2.5", "重复")
     out = run("check", config=hash_config)
     assert out.returncode == 1
-    assert "2.5-test.md:2: duplicate id '2.5'" in out.stdout
+    assert "2.5-hallucination.md:2: duplicate id '2.5' (also in 2.5-test.md)" in out.stdout
 
 
 def test_index_with_bad_corpus_exits_nonzero_and_keeps_index(hash_config):

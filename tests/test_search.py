@@ -56,8 +56,10 @@ def test_results_are_distinct_questions_first_with_sources(real_searcher, real_i
 
 def test_more_results_than_questions_adds_further_sections(real_searcher):
     response = real_searcher.search("微调", k=25)
-    assert len(response.results) == 25
-    assert len(set(response.question_ids)) == 19
+    ids = response.question_ids
+    distinct = len(set(ids))
+    assert len(ids) == 25 and distinct >= 10
+    assert len(set(ids[:distinct])) == distinct  # one section per question first, then further sections
     assert len({r.chunk_id for r in response.results}) == 25
 
 

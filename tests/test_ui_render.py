@@ -1,0 +1,94 @@
+"""The UI's HTML rendering: escaping, highlighting and links, without a server."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from rag import SearchResponse, SearchResult, Source
+from ui.highlight import mark, query_terms
+from ui.render import NOT_CONFIDENT, markdown_html, results_html
+
+EVIL = "<img src=x onerror=alert(1)>\"'&"
+
+
+def result(**changes) -> SearchResult:
+    fields = dict(
+        question_id="2.5",
+        question="对于机器人出现的幻觉问题你们是怎么避免的？",
+        section="参考答案 › 方案一：RAG 检索增强",
+        text="先检索再回答，降低模型幻觉。Hallucination rates drop.",
+        score=0.83,
+        source=Source("corpus/part2/2.5-hallucination.md", 30, 35, "https://example.com/a?x=1&y=2"),
+        part=2,
+        chunk_id="c1",
+    )
+    fields.update(changes)
+    return SearchResult(**fields)
+
+
+def no_full_answer(question_id):
+    return None
+
+
+def tags(fragment: str) -> set[str]:
+    return {t.lower() for t in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", fragment)}
+
+
+def test_query_terms_keep_content_words_only():
+    assert query_terms("how do you handle hallucinations?") == ["hallucinations", "handle"]
+    terms = query_terms("大模型胡说八道怎么办")
+    assert "胡说八道" in terms and "模型" in terms
+    assert "大" not in terms and "怎么办" not in terms
+    assert query_terms("What is an AI Agent?") == ["agent", "ai"]
+    assert query_terms("幻") == ["幻"]
+
+
+def test_mark_is_case_insensitive_and_matches_word_forms():
+    assert mark("Hallucination rates", ["hallucinations"]) == "<mark>Hallucination</mark> rates"
+    assert mark("AI and aim", ["ai"]) == "<mark>AI</mark> and aim"
+    assert mark("降低模型幻觉", ["模型"]) == "降低<mark>模型</mark>幻觉"
+
+
+def test_mark_never_touches_tags_or_character_references():
+    escaped = html.escape("a & b <quot> mark")
+    assert mark(escaped, ["amp", "quot", "lt"]) == escaped.replace("quot&gt;", "<mark>quot</mark>&gt;")
+    rendered = '<p><a href="https://x.org/mark">mark</a></p>'
+    assert mark(rendered, ["mark", "href"]) == '<p><a href="https://x.org/mark"><mark>mark</mark></a></p>'
+
+
+def test_markdown_renders_raw_html_as_text():
+    out = markdown_html(f"**bold** {EVIL}\n\n[x](javascript:alert(1))")
+    assert "<strong>bold</strong>" in out
+    assert "<img" not in out and "&lt;img" in out
+    assert 'href="javascript' not in out
+
+
+def test_cards_escape_every_corpus_and_query_field():
+    evil = result(question=EVIL, section=EVIL, text=EVIL, question_id=EVIL, source=Source(EVIL, 1, 2, EVIL))
+    page = results_html(SearchResponse(EVIL, True, [evil]), no_full_answer, 0.5)
+    assert tags(page) <= {"div", "p", "span", "article", "header", "h3", "code", "details", "summary", "mark"}
+    assert "onerror=alert(1)" in page  # shown, as text
+    assert "<a " not in page  # a non-http(s) URL is never linked
+
+
+def test_card_shows_score_source_and_article_link():
+    page = results_html(SearchResponse("hallucinations", True, [result()]), no_full_answer, 0.5)
+    assert 'style="width:83%"' in page and ">0.83<" in page
+    assert "corpus/part2/2.5-hallucination.md:30–35" in page
+    assert 'href="https://example.com/a?x=1&amp;y=2" target="_blank" rel="noopener noreferrer"' in page
+    assert "<mark>Hallucination</mark>" in page
+    assert "查看完整答案 Full answer" in page
+    assert NOT_CONFIDENT not in page
+
+
+def test_not_confident_results_are_flagged_and_dimmed():
+    page = results_html(SearchResponse("reset my router", False, [result(score=0.3)]), no_full_answer, 0.5)
+    assert html.escape(NOT_CONFIDENT) in page
+    assert 'class="rag-results rag-weak"' in page
+    assert "rag-score-low" in page
+
+
+def test_notice_without_results():
+    page = results_html(SearchResponse("", False, [], "The question is empty"), no_full_answer, 0.5)
+    assert "The question is empty" in page and "rag-card" not in page
