@@ -112,6 +112,18 @@ def test_eval_prints_side_by_side_metrics(real_index, tmp_path):
     assert "2 in scope (1 zh, 1 en), 1 out of scope" in out.stdout
 
 
+def test_ask_refreshes_a_stale_index_unless_told_not_to(hash_config):
+    config_file = hash_config.index.parent / "hash.yaml"
+    config_file.write_text("embedders: [hash]\n", encoding="utf-8")
+    common = ["--config", str(config_file), "--corpus", str(hash_config.corpus), "--index", str(hash_config.index)]
+    assert run(*common, "index").returncode == 0
+    write_answer(hash_config.corpus, "9.1", "关于独角兽养殖的问题")
+    stale = json.loads(run(*common, "ask", "独角兽养殖", "--json", "--no-rebuild").stdout)
+    assert "9.1" not in [r["question_id"] for r in stale["results"]]
+    fresh = json.loads(run(*common, "ask", "独角兽养殖", "--json").stdout)
+    assert fresh["results"][0]["question_id"] == "9.1"
+
+
 def test_unknown_config_field_is_named(tmp_path):
     (tmp_path / "rag.yaml").write_text("embeders: [hash]\n", encoding="utf-8")
     out = run("--config", str(tmp_path / "rag.yaml"), "check")
