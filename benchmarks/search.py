@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,8 +30,8 @@ def section(title: str) -> None:
     print(f"\n== {title}")
 
 
-def bench_build_and_queries(index_dir: Path) -> Searcher:
-    config = load_config(REPO / "rag.yaml", index=index_dir)
+def bench_build_and_queries(index_dir: Path, corpus: Path) -> Searcher:
+    config = load_config(REPO / "rag.yaml", index=index_dir, corpus=corpus)
     section(f"full index build ({', '.join(config.embedders)})")
     report = build_index(config, full=True)
     print(f"{report.files} files, {report.chunks} chunks in {report.seconds:.1f} s")
@@ -44,7 +45,7 @@ def bench_build_and_queries(index_dir: Path) -> Searcher:
     return searcher
 
 
-def bench_cold_start(index_dir: Path, runs: int = 5) -> None:
+def bench_cold_start(index_dir: Path, corpus: Path, runs: int = 5) -> None:
     section(f"cold start: one `rag ask` process, index present ({runs} runs)")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     times, rss = [], []
@@ -75,6 +76,21 @@ def bench_cold_start(index_dir: Path, runs: int = 5) -> None:
         f"wall time: median {np.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s; "
         f"peak memory {max(rss):.0f} MiB"
     )
+
+
+def bench_incremental(index_dir: Path, corpus: Path, runs: int = 3) -> None:
+    section(f"incremental: edit one section of one answer, then `rag index` as a new process ({runs} runs)")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    target = corpus / "part2" / "2.5-hallucination.md"
+    for n in range(runs):
+        target.write_text(target.read_text(encoding="utf-8").replace("## 参考答案", f"## 参考答案\n\n补充{n}。", 1))
+        start = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-m", "rag", "--config", str(REPO / "rag.yaml"), "--corpus", str(corpus),
+             "--index", str(index_dir), "index"],
+            capture_output=True, text=True, env=env, cwd=REPO, check=True,
+        )  # fmt: skip
+        print(f"{time.perf_counter() - start:.2f} s end to end: {out.stdout.strip()}")
 
 
 def bench_throughput(searcher: Searcher) -> None:
@@ -153,8 +169,11 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
-        searcher = bench_build_and_queries(index_dir)
-        bench_cold_start(index_dir)
+        corpus = Path(tmp) / "corpus"
+        shutil.copytree(REPO / "corpus", corpus)
+        searcher = bench_build_and_queries(index_dir, corpus)
+        bench_cold_start(index_dir, corpus)
+        bench_incremental(index_dir, corpus)
         bench_throughput(searcher)
         bench_scale(searcher)
     section("memory")

@@ -80,7 +80,7 @@ class AnswerFinder:
     def full_answer(self, question_id: str) -> Document | None:
         """The whole prepared answer of a question, read fresh from its corpus file."""
         path = next((c.path for c in self._searcher.chunks if c.question_id == question_id), None)
-        if path is None:
+        if path is None or not (self.config.corpus / path).is_file():
             return None
         doc, _ = parse_document(self.config.corpus / path, path, self.config.max_file_bytes)
         return doc

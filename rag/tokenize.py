@@ -16,7 +16,8 @@ LATIN = re.compile(r"^[0-9a-z][0-9a-z.+#-]*$")
 STOPWORDS_ZH = frozenset(
     """的 了 是 在 和 与 及 或 也 都 就 而 被 把 对 于 吗 呢 吧 啊 么 呀 哪 这 那 这个 那个 这些 那些
     你 我 他 她 它 你们 我们 他们 咱们 自己 一个 一些 什么 怎么 怎样 怎么样 如何 为什么 哪些 哪个
-    有 有没有 没有 会 能 可以 要 需要 谈谈 说说 讲讲 聊聊 一下 请 下 之间 之 其 等 个 些""".split()
+    有 有没有 没有 会 能 可以 要 需要 谈谈 说说 讲讲 聊聊 一下 请 下 之间 之 其 等 个 些
+    怎么办 为啥 是不是 有哪些""".split()
 )
 STOPWORDS_EN_QUESTION = frozenset(
     """what how why which who when where do does did you your yours we our us me my can could would
@@ -30,13 +31,18 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of mixed Chinese/English text that carry a topic (stopwords dropped)."""
+    words = (token.strip() for token in rjieba.cut(text.lower()))
+    return [w for w in words if w and WORD.search(w) and w not in STOPWORDS]
+
+
+def is_latin(word: str) -> bool:
+    """True for an English/number word (as opposed to a Chinese one)."""
+    return bool(LATIN.match(word))
+
+
 def tokenize(text: str) -> list[str]:
-    """Split mixed Chinese/English text into lower-cased, stemmed content words."""
+    """Keyword-index terms: content words, English ones stemmed."""
     stem = _stemmer().stemWord
-    tokens: list[str] = []
-    for token in rjieba.cut(text.lower()):
-        token = token.strip()
-        if not token or not WORD.search(token) or token in STOPWORDS:
-            continue
-        tokens.append(stem(token) if LATIN.match(token) else token)
-    return tokens
+    return [stem(w) if is_latin(w) else w for w in content_words(text)]

@@ -36,7 +36,7 @@ def test_ask_json_contract(real_index):
 
 
 def test_ask_text_output_shows_sources(real_index):
-    out = run("ask", "AIGC在教育行业怎么用", "--no-rebuild", config=real_index)
+    out = run("ask", "AIGC在金融行业有哪些应用", "--no-rebuild", config=real_index)
     assert out.returncode == 0, out.stderr
     assert "[1] 1.2" in out.stdout
     assert "source: " in out.stdout and "https://blog.csdn.net/" in out.stdout

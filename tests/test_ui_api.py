@@ -12,6 +12,8 @@ from gradio_client import Client
 
 from ui.app import WRONG_PASSWORD
 
+# Gradio's queue trips pandas deprecation warnings on every event; they are not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 UI_PASSWORD = "correct horse"  # read by the ui_server fixture (tests/conftest.py)
 EDITED = "part2/2.7-ai-agent.md"
 

@@ -1,0 +1,1 @@
+"""Gradio web UI of the interview-prep answer finder: a thin layer over ``rag``."""

@@ -1,0 +1,243 @@
+"""The Gradio app: layout in ``_layout``, events in ``_wire``, thin handlers over ``rag.AnswerFinder``.
+
+Named API endpoints (usable from ``gradio_client``):
+
+- ``/search``  (question, k=5, part="all") → (results HTML, JSON of ``SearchResponse.to_dict()``
+  plus ``question_ids``; each result's ``source.path`` is named ``source.file`` there, because
+  gradio_client treats any ``{"path": ...}`` object in an output as a file to download)
+- ``/rebuild`` (full=False, password="") → (summary text, index status HTML)
+"""
+
+from __future__ import annotations
+
+import hmac
+import sys
+import threading
+from dataclasses import dataclass
+
+import gradio as gr
+
+from rag import AnswerFinder, Config, CorpusError, RagError
+
+from . import render
+from .style import CSS, HEAD
+
+TITLE = "面试答案查找 Interview Answer Finder"
+PARTS = [("全部 All", "all"), ("1", "1"), ("2", "2"), ("3", "3")]
+EXAMPLES = [
+    "how do you handle hallucinations?",
+    "大模型胡说八道怎么办",
+    "你是怎么做微调的？",
+    "What is an AI Agent?",
+    "项目上线后怎么评估效果？",
+    "How would you evaluate a RAG system?",
+]
+WRONG_PASSWORD = "密码错误，未重建 Wrong password: the index was not rebuilt."
+CORPUS_PROBLEMS = (
+    "语料有问题，未重建；旧索引继续使用 Corpus problems: nothing was rebuilt, the old index keeps serving."
+)
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass
+class _Parts:
+    """The components events are wired to."""
+
+    question: gr.Textbox
+    search_btn: gr.Button
+    k: gr.Slider
+    part: gr.Radio
+    examples: gr.Examples
+    results: gr.HTML
+    data: gr.JSON
+    index_panel: gr.Accordion
+    status: gr.HTML
+    full: gr.Checkbox
+    password: gr.Textbox
+    rebuild_btn: gr.Button
+    summary: gr.Textbox
+
+
+class _Handlers:
+    """Event handlers: each calls the library once and turns the answer into component values."""
+
+    def __init__(self, finder: AnswerFinder, password: str | None):
+        self.finder = finder
+        self.password = password
+
+    def search(self, question: str, k: float = 5, part: str = "all") -> tuple[str, dict]:
+        k = max(1, min(int(k), 10))
+        response = self.finder.search(question or "", k, None if part in (None, "", "all") else int(part))
+        data = response.to_dict()
+        for result in data["results"]:
+            # gradio_client would take any {"path": str} in an output for a file to download.
+            source = result["source"]
+            result["source"] = {"file": source.pop("path"), **source}
+        data["question_ids"] = response.question_ids
+        threshold = self.finder.config.confidence_threshold
+        return render.results_html(response, self.finder.full_answer, threshold), data
+
+    def status(self) -> str:
+        return render.status_html(self.finder.status())
+
+    def rebuild(self, full: bool = False, password: str = "", progress=gr.Progress()) -> tuple[str, str]:  # noqa: B008
+        if self.password is not None and not hmac.compare_digest(
+            (password or "").encode("utf-8"), self.password.encode("utf-8")
+        ):
+            gr.Warning(WRONG_PASSWORD)
+            return WRONG_PASSWORD, self.status()
+        try:
+            report = self.finder.rebuild(full=bool(full), progress=lambda f, msg: progress(f, desc=msg))
+        except CorpusError as exc:
+            gr.Warning(f"{CORPUS_PROBLEMS}\n{exc}")
+            return f"{CORPUS_PROBLEMS}\n{exc}", self.status()
+        except RagError as exc:  # e.g. an embedder that cannot load: the old index keeps serving too
+            raise gr.Error(f"重建失败 Rebuild failed: {exc}") from exc
+        return render.report_text(report), self.status()
+
+
+def _layout(password: str | None) -> _Parts:
+    gr.Markdown(
+        f"# {TITLE}\n"
+        "在预备好的 AIGC / AI 产品经理面试答案中查找最接近的回答。"
+        " Find the prepared interview answer closest to a question, in Chinese or English.",
+        elem_id="rag-title",
+    )
+    with gr.Row(elem_id="rag-ask", equal_height=False):
+        question = gr.Textbox(
+            label="提问 Question",
+            placeholder="例如 e.g. 大模型胡说八道怎么办 / How do you handle hallucinations?",
+            lines=1,
+            max_lines=3,
+            scale=5,
+            min_width=220,
+            autofocus=True,
+            elem_id="rag-question",
+        )
+        search_btn = gr.Button("搜索 Search", variant="primary", scale=1, min_width=110, elem_id="rag-search")
+    with gr.Row(elem_id="rag-controls"):
+        k = gr.Slider(1, 10, value=5, step=1, label="结果数 Results", min_width=200, elem_id="rag-k")
+        part = gr.Radio(PARTS, value="all", label="部分 Part", min_width=200, elem_id="rag-part")
+    examples = gr.Examples(EXAMPLES, inputs=[question], label="示例 Examples", examples_per_page=len(EXAMPLES))
+    results = gr.HTML("", label="results", elem_id="rag-results", js_on_load=None)
+    with gr.Accordion("JSON", open=False, elem_id="rag-json"):
+        data = gr.JSON(label="response")
+    with gr.Accordion("索引 Index", open=False, elem_id="rag-index") as index_panel:
+        status = gr.HTML("", label="status", elem_id="rag-status", js_on_load=None)
+        with gr.Row():
+            full = gr.Checkbox(False, label="完全重建 Full rebuild (re-embed every chunk)", elem_id="rag-full")
+            secret = gr.Textbox(
+                "",
+                type="password",
+                label="密码 Password",
+                visible=password is not None,
+                elem_id="rag-password",
+            )
+        rebuild_btn = gr.Button("重建索引 Rebuild index", variant="secondary", elem_id="rag-rebuild")
+        summary = gr.Textbox(label="重建结果 Rebuild result", lines=4, interactive=False, elem_id="rag-summary")
+    return _Parts(
+        question, search_btn, k, part, examples, results, data, index_panel, status, full, secret, rebuild_btn, summary
+    )
+
+
+def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
+    # Searches share one pool and never wait behind a rebuild, which has its own pool of one.
+    search = dict(fn=h.search, inputs=[p.question, p.k, p.part], outputs=[p.results, p.data])
+    gr.on(
+        [p.question.submit, p.search_btn.click],
+        **search,
+        api_name="search",
+        concurrency_id="search",
+        concurrency_limit=4,
+        trigger_mode="always_last",
+    )
+    p.examples.load_input_event.then(**search, api_visibility="private", concurrency_id="search", concurrency_limit=4)
+    p.rebuild_btn.click(
+        h.rebuild,
+        inputs=[p.full, p.password],
+        outputs=[p.summary, p.status],
+        api_name="rebuild",
+        concurrency_id="rebuild",
+        concurrency_limit=1,
+    )
+    # The status is read again whenever the panel opens: a --watch refresh may have changed it.
+    demo.load(h.status, outputs=[p.status], api_visibility="private")
+    p.index_panel.expand(h.status, outputs=[p.status], api_visibility="private", show_progress="hidden")
+
+
+def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
+    """The page over ``finder``; rebuilding needs ``password`` when one is given.
+
+    Launch it with ``launch()`` (or pass ``css=ui.app.CSS`` to ``Blocks.launch``).
+    """
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        parts = _layout(password)
+        _wire(demo, parts, _Handlers(finder, password))
+    return demo
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False, block: bool = True):
+    """Start the server with the page's CSS; returns at once when ``block`` is False."""
+    demo.queue(default_concurrency_limit=1)
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        css=CSS,
+        head=HEAD,
+        quiet=True,
+        prevent_thread_lock=True,
+    )
+    if block:
+        demo.block_thread()
+    return demo
+
+
+def watch_corpus(finder: AnswerFinder, stop: threading.Event | None = None) -> threading.Thread:
+    """A daemon thread that refreshes the index whenever a corpus file changes.
+
+    A broken edit is reported on stderr and the previous index keeps serving.
+    """
+    import watchfiles
+
+    def run() -> None:
+        for _changes in watchfiles.watch(finder.config.corpus, stop_event=stop):
+            try:
+                report = finder.refresh_if_stale()
+            except CorpusError as exc:
+                print(f"rag serve: the previous index keeps serving: {exc}", file=sys.stderr)
+            except (RagError, OSError) as exc:
+                print(f"rag serve: the index was not refreshed: {exc}", file=sys.stderr)
+            else:
+                if report is not None:
+                    print(f"rag serve: index refreshed: {report.summary()}", file=sys.stderr)
+
+    thread = threading.Thread(target=run, name="rag-watch-corpus", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(
+    config: Config,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    watch: bool = False,
+    password: str | None = None,
+    refresh: bool = True,
+) -> None:
+    """Build or refresh the index if needed, then serve the page until interrupted."""
+    finder = AnswerFinder(config, refresh=refresh)
+    if watch:
+        watch_corpus(finder)
+    demo = build_app(finder, password)
+    if host not in LOCAL_HOSTS and password is None:
+        print(
+            f"rag serve: listening on {host}: anyone who can reach it may rebuild the index; "
+            "use --password to protect rebuilding.",
+            file=sys.stderr,
+        )
+    launch(demo, host, port, share, block=False)
+    print(f"Serving the answer finder at {demo.local_url}" + (f" and {demo.share_url}" if demo.share_url else ""))
+    print("Press Ctrl+C to stop.", flush=True)
+    demo.block_thread()
