@@ -69,6 +69,7 @@ class AnswerFinder:
         self.config = config
         self._searcher = open_searcher(config, refresh)
         self._rebuild_lock = threading.Lock()
+        self._answers: dict[tuple[str, int, int], Document | None] = {}
 
     @property
     def searcher(self) -> Searcher:
@@ -78,12 +79,16 @@ class AnswerFinder:
         return self._searcher.search(query, k, part)
 
     def full_answer(self, question_id: str) -> Document | None:
-        """The whole prepared answer of a question, read fresh from its corpus file."""
+        """The whole prepared answer of a question, as its corpus file says now (None if gone or invalid)."""
         path = next((c.path for c in self._searcher.chunks if c.question_id == question_id), None)
-        if path is None or not (self.config.corpus / path).is_file():
+        file = self.config.corpus / path if path is not None else None
+        if file is None or not file.is_file():
             return None
-        doc, _ = parse_document(self.config.corpus / path, path, self.config.max_file_bytes)
-        return doc
+        stat = file.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key not in self._answers:  # parsing YAML on every card made a search 3x slower
+            self._answers[key], _ = parse_document(file, path, self.config.max_file_bytes)
+        return self._answers[key]
 
     def status(self) -> IndexStatus:
         return index_status(self.config)

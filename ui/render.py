@@ -70,6 +70,7 @@ def _source_html(result: SearchResult) -> str:
     return f'<div class="rag-source">{" ".join(parts)}</div>'
 
 
+@lru_cache(maxsize=64)  # Documents are immutable and carry their content hash: safe to reuse
 def _full_html(doc: Document | None) -> str:
     body = f'<p class="rag-muted">{UNAVAILABLE}</p>' if doc is None else markdown_html(_answer_body(doc))
     return (
