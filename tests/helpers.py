@@ -20,3 +20,10 @@ def write_answer(folder: Path, qid: str, question: str, body: str = "", **front:
     path = folder / f"{qid}-test.md"
     path.write_text(f"---\n{meta}\n---\n\n{text}", encoding="utf-8")
     return path
+
+
+def hash_cli_options(config) -> list[str]:
+    """Global `rag` options that point a subprocess at ``config``'s corpus and index, with the hash embedder."""
+    config_file = config.index.parent / "hash.yaml"
+    config_file.write_text("embedders: [hash]\n", encoding="utf-8")
+    return ["--config", str(config_file), "--corpus", str(config.corpus), "--index", str(config.index)]

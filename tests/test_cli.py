@@ -11,7 +11,7 @@ import pytest
 
 from rag.cli import build_parser
 from tests.conftest import REPO, REPO_CORPUS
-from tests.helpers import write_answer
+from tests.helpers import hash_cli_options, write_answer
 
 
 def run(*args: str, stdin: str | None = None, config=None) -> subprocess.CompletedProcess:
@@ -87,9 +87,7 @@ def test_check_ok_and_problems(hash_config):
 
 
 def test_index_with_bad_corpus_exits_nonzero_and_keeps_index(hash_config):
-    config_file = hash_config.index.parent / "hash.yaml"
-    config_file.write_text("embedders: [hash]\n", encoding="utf-8")
-    common = ["--config", str(config_file), "--corpus", str(hash_config.corpus), "--index", str(hash_config.index)]
+    common = hash_cli_options(hash_config)
     assert run(*common, "index").returncode == 0
     (hash_config.corpus / "bad.md").write_text('---\nid: "1.9"\nquestion: [oops\n---\n', encoding="utf-8")
     out = run(*common, "index")
@@ -113,9 +111,7 @@ def test_eval_prints_side_by_side_metrics(real_index, tmp_path):
 
 
 def test_ask_refreshes_a_stale_index_unless_told_not_to(hash_config):
-    config_file = hash_config.index.parent / "hash.yaml"
-    config_file.write_text("embedders: [hash]\n", encoding="utf-8")
-    common = ["--config", str(config_file), "--corpus", str(hash_config.corpus), "--index", str(hash_config.index)]
+    common = hash_cli_options(hash_config)
     assert run(*common, "index").returncode == 0
     write_answer(hash_config.corpus, "9.1", "关于独角兽养殖的问题")
     stale = json.loads(run(*common, "ask", "独角兽养殖", "--json", "--no-rebuild").stdout)

@@ -16,7 +16,7 @@ import pytest
 from rag import CorpusError, IndexNotFound, build_index, index_status, open_searcher
 from rag.store import current_build, load_index
 from tests.conftest import REPO
-from tests.helpers import write_answer
+from tests.helpers import hash_cli_options, write_answer
 
 
 def test_round_trip_keeps_chunks_vectors_and_manifest(hash_config):
@@ -105,19 +105,7 @@ def test_sigkill_during_rebuild_always_leaves_a_loadable_index(hash_config):
         text = source.read_text(encoding="utf-8").replace('id: "', f'id: "9{n}', 1)
         (hash_config.corpus / f"copy-{n}.md").write_text(text, encoding="utf-8")
     build_index(hash_config)
-    config_file = hash_config.index.parent / "hash.yaml"
-    config_file.write_text("embedders: [hash]\n", encoding="utf-8")
-    command = [
-        sys.executable,
-        "-m",
-        "rag",
-        "--config",
-        str(config_file),
-        "--corpus",
-        str(hash_config.corpus),
-        "--index",
-        str(hash_config.index),
-    ]
+    command = [sys.executable, "-m", "rag", *hash_cli_options(hash_config)]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     rng = random.Random(7)
     for _ in range(12):
