@@ -2,7 +2,7 @@
 
 Run: ``python -m benchmarks.embedders`` (about 3 minutes on 2 cores). For each embedder set it builds
 an index of the real corpus, then prints hybrid and dense-only Recall@1/3 on the dev and held-out sets,
-warm hybrid query p50 and build time.
+warm hybrid query p50, build time and the confidence rule calibrated on the dev set.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from benchmarks.common import REPO, eval_queries, latencies_ms, p50_p95
 from rag import build_index, load_config, open_searcher
-from rag.evaluate import calibrate_threshold, evaluate, load_eval_set
+from rag.evaluate import calibrate_confidence, evaluate, load_eval_set
 
 
 def embedder_sets() -> list[tuple[str, list[str]]]:
@@ -29,7 +29,7 @@ def main() -> None:
     heldout = load_eval_set(REPO / "eval" / "heldout.yaml")
     header = (
         f"{'embedders':<28}{'build s':>8}{'p50 ms':>8}  {'dev R@1':>8}{'dev R@3':>8}  {'held R@1':>9}{'held R@3':>9}"
-        f"  {'dense held R@1':>15}  {'threshold':>9}{'bal.acc':>8}"
+        f"  {'dense held R@1':>15}  {'threshold':>9}{'margin w':>9}{'bal.acc':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -41,12 +41,12 @@ def main() -> None:
             p50, _ = p50_p95(latencies_ms(searcher.search, eval_queries()[:100]))
             d = evaluate(searcher, dev, ["hybrid"])[0]
             h, hd = evaluate(searcher, heldout, ["hybrid", "dense"])
-            threshold, accuracy = calibrate_threshold(searcher, dev)
+            cal = calibrate_confidence(searcher, dev)
             print(
                 f"{label:<28}{report.seconds:>8.1f}{p50:>8.1f}"
                 f"  {d.recall_at_1['all']:>8.3f}{d.recall_at_3['all']:>8.3f}"
                 f"  {h.recall_at_1['all']:>9.3f}{h.recall_at_3['all']:>9.3f}  {hd.recall_at_1['all']:>15.3f}"
-                f"  {threshold:>9.3f}{accuracy:>8.3f}",
+                f"  {cal.threshold:>9.4f}{cal.margin_weight:>9.1f}{cal.balanced_accuracy:>8.3f}",
                 flush=True,
             )
 
