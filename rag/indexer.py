@@ -16,7 +16,7 @@ from .corpus import load_corpus
 from .embedders import Embedder, get_embedder
 from .errors import IndexNotFound
 from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
-from .tokenize import tokenize
+from .tokenize import TOKENIZER_VERSION, tokenize
 
 Progress = Callable[[float, str], None]
 EMBED_BATCH = 32
@@ -53,6 +53,15 @@ class BuildReport:
 
 def _chunking_settings(config: Config) -> dict:
     return {"max_chars": config.max_chunk_chars, "overlap_chars": config.overlap_chars}
+
+
+def settings_changed(manifest: dict, config: Config) -> bool:
+    """True when a build used other embedders, chunking or keyword tokenizer than ``config`` asks for."""
+    return (
+        [e["name"] for e in manifest["embedders"]] != list(config.embedders)
+        or manifest.get("chunking") != _chunking_settings(config)
+        or manifest.get("tokenizer_version") != TOKENIZER_VERSION
+    )
 
 
 def _reusable(previous: StoredIndex | None, config: Config, embedders: list[Embedder]) -> StoredIndex | None:
@@ -147,6 +156,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             "format_version": FORMAT_VERSION,
             "embedders": entries,
             "chunking": _chunking_settings(config),
+            "tokenizer_version": TOKENIZER_VERSION,
             "chunk_count": len(chunks),
             "files": new_files,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .config import Config
 from .corpus import Document, corpus_hashes, parse_document
 from .errors import CorpusError, IndexNotFound
-from .indexer import BuildReport, Progress, build_index
+from .indexer import BuildReport, Progress, build_index, settings_changed
 from .search import Searcher, SearchResponse
 from .store import load_index, read_manifest
 
@@ -37,7 +37,7 @@ def index_status(config: Config) -> IndexStatus:
     built = manifest["files"]
     changed = sorted(p for p in set(hashes) | set(built) if hashes.get(p) != built.get(p))
     names = [e["name"] for e in manifest["embedders"]]
-    stale = bool(changed) or names != list(config.embedders)
+    stale = bool(changed) or settings_changed(manifest, config)
     return IndexStatus(True, names, manifest["chunk_count"], manifest["built_at"], stale, changed)
 
 

@@ -9,8 +9,13 @@ import rjieba
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+# Bump when tokenize() changes: an index built with another version gets its keyword index rebuilt.
+TOKENIZER_VERSION = 2
+
 WORD = re.compile(r"[0-9a-z\u3400-\u9fff]", re.IGNORECASE)
 LATIN = re.compile(r"^[0-9a-z][0-9a-z.+#-]*$")
+# A plural acronym such as "llms" or "gpts": the Snowball stemmer keeps the "s" when no vowel precedes it.
+ACRONYM_PLURAL = re.compile(r"^[b-df-hj-np-tv-xz0-9]{2,}s$")
 
 # Function words that carry no topic in an interview question.
 STOPWORDS_ZH = frozenset(
@@ -42,7 +47,13 @@ def is_latin(word: str) -> bool:
     return bool(LATIN.match(word))
 
 
+def _english_term(word: str) -> str:
+    """The stem of an English word; a plural acronym loses its "s" first, so "LLMs" matches "LLM"."""
+    if ACRONYM_PLURAL.match(word):
+        word = word[:-1]
+    return _stemmer().stemWord(word)
+
+
 def tokenize(text: str) -> list[str]:
     """Keyword-index terms: content words, English ones stemmed."""
-    stem = _stemmer().stemWord
-    return [stem(w) if is_latin(w) else w for w in content_words(text)]
+    return [_english_term(w) if is_latin(w) else w for w in content_words(text)]

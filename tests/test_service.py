@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from dataclasses import replace
 
 from rag import AnswerFinder, CorpusError, build_index, index_status
+from rag.store import current_build
+from rag.tokenize import TOKENIZER_VERSION
 from tests.helpers import write_answer
 
 
@@ -60,3 +64,21 @@ def test_refresh_if_stale_only_when_needed(hash_config):
     path.write_text(path.read_text(encoding="utf-8") + "\n补充：新的一段。\n", encoding="utf-8")
     report = finder.refresh_if_stale()
     assert report is not None and report.files_changed == ["part2/2.4-fine-tuning.md"]
+
+
+def test_index_built_with_another_keyword_tokenizer_is_refreshed_without_re_embedding(hash_config):
+    build_index(hash_config)
+    manifest_path = current_build(hash_config.index) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["tokenizer_version"] = TOKENIZER_VERSION - 1
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert index_status(hash_config).stale
+    report = build_index(hash_config)
+    assert report.chunks_embedded == 0 and report.chunks_reused == report.chunks
+    assert not index_status(hash_config).stale
+
+
+def test_changed_chunking_settings_make_the_index_stale(hash_config):
+    build_index(hash_config)
+    assert not index_status(hash_config).stale
+    assert index_status(replace(hash_config, max_chunk_chars=hash_config.max_chunk_chars + 100)).stale
