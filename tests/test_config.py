@@ -12,7 +12,7 @@ from tests.conftest import REPO
 
 def test_defaults_without_a_file():
     config = load_config()
-    assert config.corpus == Path("corpus") and config.embedders == ("use-m3", "e5-small")
+    assert config.corpus == Path("corpus") and config.embedders == ("e5-small",)
     assert 1 <= config.cpu_threads <= 2 or config.cpu_threads <= config.threads
 
 

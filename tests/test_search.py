@@ -91,7 +91,7 @@ def test_batch_equals_single(real_searcher):
     assert [r.question_ids for r in batch] == [real_searcher.search(q, k=3).question_ids for q in queries]
 
 
-@pytest.mark.parametrize("mode", ["bm25", "dense", "dense:use-m3", "dense:e5-small"])
+@pytest.mark.parametrize("mode", ["bm25", "dense", "dense:e5-small"])
 def test_single_retriever_modes(real_searcher, mode):
     assert real_searcher.search("幻觉怎么避免", mode=mode).results[0].question_id == "2.5"
 
@@ -99,3 +99,19 @@ def test_single_retriever_modes(real_searcher, mode):
 def test_unknown_mode(real_searcher):
     with pytest.raises(ValueError, match="mode"):
         real_searcher.search("x", mode="sparse")
+
+
+def test_several_embedders_are_fused(hash_config):
+    """A set of dense backends (here USE-m3 beside the model-free hash) each ranks, and hybrid fuses them."""
+    from dataclasses import replace
+
+    from rag import build_index, open_searcher
+
+    config = replace(hash_config, embedders=("use-m3", "hash"))
+    build_index(config)
+    searcher = open_searcher(config, refresh=False)
+    assert [e["name"] for e in searcher.index.manifest["embedders"]] == ["use-m3", "hash"]
+    assert searcher.search("How do you stop the model making things up?", mode="dense:use-m3").question_ids[0] == "2.5"
+    assert searcher.search("幻觉怎么避免", k=3).question_ids[0] == "2.5"
+    with pytest.raises(ValueError, match="mode"):
+        searcher.search("x", mode="dense:e5-small")

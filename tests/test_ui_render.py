@@ -80,6 +80,14 @@ def test_card_shows_score_source_and_article_link():
     assert "<mark>Hallucination</mark>" in page
     assert "查看完整答案 Full answer" in page
     assert NOT_CONFIDENT not in page
+    assert "rag-score-high" in page
+
+
+def test_top_card_of_a_confident_response_is_coloured_as_a_fit_even_below_threshold():
+    """The confidence rule also weighs the lead over the runner-up, so the top score alone may sit below it."""
+    response = SearchResponse("hallucinations", True, [result(score=0.85), result(score=0.80), result(score=0.95)])
+    page = results_html(response, no_full_answer, 0.9)
+    assert re.findall(r"rag-score-(high|low)", page) == ["high", "low", "high"]
 
 
 def test_not_confident_results_are_flagged_and_dimmed():

@@ -47,9 +47,9 @@ def _answer_body(doc: Document) -> str:
     return "\n".join(lines)
 
 
-def _score_html(score: float, threshold: float) -> str:
+def _score_html(score: float, fits: bool) -> str:
     width = max(0.0, min(score, 1.0)) * 100
-    level = "high" if score >= threshold else "low"
+    level = "high" if fits else "low"
     return (
         f'<div class="rag-score rag-score-{level}" title="相关度 Relevance (0–1, higher is better)">'
         f'<span class="rag-score-label">相关度 Relevance</span>'
@@ -79,8 +79,9 @@ def _full_html(doc: Document | None) -> str:
     )
 
 
-def card_html(rank: int, result: SearchResult, terms: list[str], doc: Document | None, threshold: float) -> str:
-    """One ranked result: question, heading path, highlighted section, score, source, full answer."""
+def card_html(rank: int, result: SearchResult, terms: list[str], doc: Document | None, fits: bool) -> str:
+    """One ranked result: question, heading path, highlighted section, score (coloured when it
+    ``fits``), source, full answer."""
     return (
         f'<article class="rag-card" data-qid="{esc(result.question_id)}">'
         '<header class="rag-card-head">'
@@ -89,14 +90,18 @@ def card_html(rank: int, result: SearchResult, terms: list[str], doc: Document |
         f'<span class="rag-part">第{result.part}部分 Part {result.part}</span>'
         f'<h3 class="rag-question">{mark(esc(result.question), terms)}</h3></header>'
         f'<div class="rag-section">{mark(esc(result.section), terms)}</div>'
-        f"{_score_html(result.score, threshold)}"
+        f"{_score_html(result.score, fits)}"
         f'<div class="rag-md rag-text">{mark(markdown_html(result.text), terms)}</div>'
         f"{_source_html(result)}{_full_html(doc)}</article>"
     )
 
 
 def results_html(response: SearchResponse, full_answer: FullAnswer, threshold: float) -> str:
-    """The whole results area: notices, the not-confident banner, then the cards."""
+    """The whole results area: notices, the not-confident banner, then the cards.
+
+    A card's score is coloured as a fit when the response is confident and the card is the top
+    one (which the confidence rule judged) or its own score reaches ``threshold``.
+    """
     out: list[str] = []
     if response.notice:
         out.append(f'<div class="rag-notice" role="status">{esc(response.notice)}</div>')
@@ -115,7 +120,8 @@ def results_html(response: SearchResponse, full_answer: FullAnswer, threshold: f
     for rank, result in enumerate(response.results, start=1):
         if result.question_id not in docs:
             docs[result.question_id] = full_answer(result.question_id)
-        out.append(card_html(rank, result, terms, docs[result.question_id], threshold))
+        fits = response.confident and (rank == 1 or result.score >= threshold)
+        out.append(card_html(rank, result, terms, docs[result.question_id], fits))
     weak = "" if response.confident else " rag-weak"
     return f'<div class="rag-results{weak}">{"".join(out)}</div>'
 
