@@ -126,10 +126,11 @@ def synthetic_vectors(base: np.ndarray, n: int, rng: np.random.Generator) -> np.
 
 
 def bench_scale(searcher: Searcher) -> None:
-    section("synthetic scale: perturbed copies of real chunk vectors (flat vs HNSW, one embedder: use-m3)")
+    first = searcher.embedders[0]
+    section(f"synthetic scale: perturbed copies of real chunk vectors (flat vs HNSW, embedder {first.name})")
     rng = np.random.default_rng(0)
-    base = searcher.index.vectors("use-m3")
-    query_vectors = searcher.embedders[0].encode_queries(eval_queries()[:200])
+    base = searcher.index.vectors(first.name)
+    query_vectors = first.encode_queries(eval_queries()[:200])
     import faiss
 
     print(f"{'chunks':>8}{'index':>7}{'build s':>9}{'query p50 ms':>14}{'recall@10':>11}")
@@ -148,7 +149,8 @@ def bench_scale(searcher: Searcher) -> None:
             _, found = index.search(query_vectors, 10)
             recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(truth, found)])
             print(f"{n:>8}{name:>7}{seconds:>9.2f}{np.median(times):>14.2f}{recall:>11.3f}")
-    section("synthetic scale: full hybrid query (both embedders, BM25, fusion) at 50k chunks")
+    names = ", ".join(e.name for e in searcher.embedders)
+    section(f"synthetic scale: full hybrid query ({names}, BM25, fusion) at 50k chunks")
     n = SCALES[-1]
     picks = rng.integers(0, len(searcher.chunks), n)
     chunks = [dataclasses.replace(searcher.chunks[i], id=f"syn{j}") for j, i in enumerate(picks)]
@@ -162,7 +164,7 @@ def bench_scale(searcher: Searcher) -> None:
     big = Searcher(StoredIndex(searcher.index.path, searcher.index.manifest, chunks, dense, bm25), searcher.config)
     for mode in ("hybrid", "bm25", "dense"):
         p50, p95 = p50_p95(latencies_ms(lambda q, m=mode: big.search(q, mode=m), eval_queries()[:150]))
-        print(f"{mode:<8} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({type(dense['use-m3']).__name__})")
+        print(f"{mode:<8} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  ({type(dense[first.name]).__name__})")
 
 
 def main() -> None:
