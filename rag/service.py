@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from .errors import CorpusError, IndexNotFound
 from .indexer import BuildReport, Progress, build_index, settings_changed
 from .search import Searcher, SearchResponse
 from .store import load_index, read_manifest
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,23 @@ def index_status(config: Config) -> IndexStatus:
 def open_searcher(config: Config, refresh: bool = True) -> Searcher:
     """A Searcher over the index; first builds or refreshes it when the corpus changed.
 
+    What it does is logged on the ``rag.service`` logger: the build and its summary at INFO,
+    corpus problems that leave the previous index in use at WARNING.
+
     Raises:
         IndexNotFound: no index and ``refresh`` is False.
         CorpusError: a refresh was needed and the corpus is invalid (when an older
             index exists, it is used instead and the error is not raised).
     """
     if refresh and index_status(config).stale:
+        exists = read_manifest(config.index) is not None
+        log.info("%s the index of %s …", "Refreshing" if exists else "Building", config.corpus)
         try:
-            build_index(config)
-        except CorpusError:
-            if read_manifest(config.index) is None:
+            log.info(build_index(config).summary())
+        except CorpusError as exc:
+            if not exists:
                 raise
+            log.warning("%s\nThe previous index is still in use; fix the corpus and it is refreshed next time.", exc)
     return Searcher(load_index(config.index), config)
 
 
