@@ -36,6 +36,11 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def english_stem(word: str) -> str:
+    """The Snowball English stem of a lower-cased word."""
+    return _stemmer().stemWord(word)
+
+
 def content_words(text: str) -> list[str]:
     """Lower-cased words of mixed Chinese/English text that carry a topic (stopwords dropped)."""
     words = (token.strip() for token in rjieba.cut(text.lower()))
@@ -51,7 +56,7 @@ def _english_term(word: str) -> str:
     """The stem of an English word; a plural acronym loses its "s" first, so "LLMs" matches "LLM"."""
     if ACRONYM_PLURAL.match(word):
         word = word[:-1]
-    return _stemmer().stemWord(word)
+    return english_stem(word)
 
 
 def tokenize(text: str) -> list[str]:

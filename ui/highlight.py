@@ -6,18 +6,11 @@ import html
 import re
 from functools import lru_cache
 
-import Stemmer
-
-from rag.tokenize import content_words, is_latin
+from rag.tokenize import content_words, english_stem, is_latin
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # In escaped HTML, a tag or a character reference is copied as is; only the text between is searched.
 _OPAQUE = r"<[^>]*>|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
-
-
-@lru_cache(maxsize=1)
-def _stem():
-    return Stemmer.Stemmer("english").stemWord
 
 
 def query_terms(query: str) -> list[str]:
@@ -37,7 +30,7 @@ def _pattern(term: str) -> str:
     escaped = re.escape(html.escape(term))
     if CJK.search(term):
         return escaped
-    stem = _stem()(term)
+    stem = english_stem(term)
     if len(stem) >= 4 and term.startswith(stem):  # hallucinations → hallucin… matches hallucination(s)
         return rf"(?<![0-9a-z]){re.escape(html.escape(stem))}[a-z]*"
     return rf"(?<![0-9a-z]){escaped}s?(?![0-9a-z])"
