@@ -49,7 +49,13 @@ def test_corner_brackets():
 
 @pytest.mark.parametrize(
     ("text", "char", "full"),
-    [("模型,我们", ",", "，"), ("注意;这里", ";", "；"), ("如下:", ":", "："), ("为什么?因为", "?", "？"), ("好!对", "!", "！")],
+    [
+        ("模型,我们", ",", "，"),
+        ("注意;这里", ";", "；"),
+        ("如下:", ":", "："),
+        ("为什么?因为", "?", "？"),
+        ("好!对", "!", "！"),
+    ],
 )
 def test_half_width_punctuation_between_chinese(text, char, full):
     assert messages(text) == [f'half-width "{char}" after "{text[text.index(char) - 1]}"; use "{full}"']
@@ -78,7 +84,10 @@ def test_missing_space_digits_and_percent():
 
 
 def test_missing_space_counts_bold_as_adjacent():
-    assert messages("用**RAG**的方法") == ['missing space between "用" and "RAG"', 'missing space between "RAG" and "的"']
+    assert messages("用**RAG**的方法") == [
+        'missing space between "用" and "RAG"',
+        'missing space between "RAG" and "的"',
+    ]
 
 
 def test_space_before_and_after_full_width_punctuation():
