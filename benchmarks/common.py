@@ -8,14 +8,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.evaluate import load_eval_set
+from rag.evalsets import load_eval_set
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+EVAL_SETS = ("dev", "heldout", "sections-dev", "sections-heldout")
+
+
 def eval_queries() -> list[str]:
-    """All dev and held-out query texts: a realistic mix of Chinese and English questions."""
-    return [q.query for name in ("dev", "heldout") for q in load_eval_set(REPO / "eval" / f"{name}.yaml")]
+    """All eval query texts: rephrasings and unexpected questions, in Chinese and English."""
+    return [q.query for name in EVAL_SETS for q in load_eval_set(REPO / "eval" / f"{name}.yaml")]
 
 
 def latencies_ms(fn: Callable[[str], object], queries: list[str], warmup: int = 5) -> list[float]:

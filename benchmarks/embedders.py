@@ -1,8 +1,9 @@
 """Choose the default embedders: quality and speed of each backend and of the fused pair, side by side.
 
 Run: ``python -m benchmarks.embedders`` (about 3 minutes on 2 cores). For each embedder set it builds
-an index of the real corpus, then prints hybrid and dense-only Recall@1/3 on the dev and held-out sets,
-warm hybrid query p50, build time and the confidence rule calibrated on the dev set.
+an index of the real corpus, then prints hybrid Recall@1 on the rephrasing sets, best@1/best@3 on the
+unexpected-question sets, warm hybrid query p50, build time and the balanced accuracy of the verdict
+rule calibrated on the two tuning sets.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import importlib.util
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import REPO, eval_queries, latencies_ms, p50_p95
+from benchmarks.common import EVAL_SETS, REPO, eval_queries, latencies_ms, p50_p95
 from rag import build_index, load_config, open_searcher
-from rag.evaluate import calibrate_confidence, evaluate, load_eval_set
+from rag.calibrate import calibrate_verdicts
+from rag.evalsets import load_eval_set
+from rag.evaluate import evaluate
 
 
 def embedder_sets() -> list[tuple[str, list[str]]]:
@@ -25,11 +28,10 @@ def embedder_sets() -> list[tuple[str, list[str]]]:
 
 
 def main() -> None:
-    dev = load_eval_set(REPO / "eval" / "dev.yaml")
-    heldout = load_eval_set(REPO / "eval" / "heldout.yaml")
+    sets = {name: load_eval_set(REPO / "eval" / f"{name}.yaml") for name in EVAL_SETS}
     header = (
-        f"{'embedders':<28}{'build s':>8}{'p50 ms':>8}  {'dev R@1':>8}{'dev R@3':>8}  {'held R@1':>9}{'held R@3':>9}"
-        f"  {'dense held R@1':>15}  {'threshold':>9}{'margin w':>9}{'bal.acc':>8}"
+        f"{'embedders':<28}{'build s':>8}{'p50 ms':>8}  {'dev R@1':>8}{'held R@1':>9}"
+        f"  {'sec-dev b@1':>12}{'b@3':>6}  {'sec-held b@1':>13}{'b@3':>6}  {'match acc':>10}{'none acc':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -39,14 +41,14 @@ def main() -> None:
             report = build_index(config, full=True)
             searcher = open_searcher(config, refresh=False)
             p50, _ = p50_p95(latencies_ms(searcher.search, eval_queries()[:100]))
-            d = evaluate(searcher, dev, ["hybrid"])[0]
-            h, hd = evaluate(searcher, heldout, ["hybrid", "dense"])
-            cal = calibrate_confidence(searcher, dev)
+            m = {name: evaluate(searcher, queries, ["hybrid"])[0].hits for name, queries in sets.items()}
+            cal = calibrate_verdicts(searcher, sets["dev"] + sets["sections-dev"])
             print(
                 f"{label:<28}{report.seconds:>8.1f}{p50:>8.1f}"
-                f"  {d.recall_at_1['all']:>8.3f}{d.recall_at_3['all']:>8.3f}"
-                f"  {h.recall_at_1['all']:>9.3f}{h.recall_at_3['all']:>9.3f}  {hd.recall_at_1['all']:>15.3f}"
-                f"  {cal.threshold:>9.4f}{cal.margin_weight:>9.1f}{cal.balanced_accuracy:>8.3f}",
+                f"  {m['dev']['R@1']['all']:>8.3f}{m['heldout']['R@1']['all']:>9.3f}"
+                f"  {m['sections-dev']['best@1']['all']:>12.3f}{m['sections-dev']['best@3']['all']:>6.3f}"
+                f"  {m['sections-heldout']['best@1']['all']:>13.3f}{m['sections-heldout']['best@3']['all']:>6.3f}"
+                f"  {cal.match_accuracy:>10.3f}{cal.none_accuracy:>9.3f}",
                 flush=True,
             )
 

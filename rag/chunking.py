@@ -7,10 +7,10 @@ import re
 from dataclasses import asdict, dataclass
 
 from .corpus import Document
+from .outline import ANSWER_HEADING, HEADING, PATH_SEPARATOR, ROLE_ANSWER, heading_title, section_role
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;.])\s*")
-PATH_SEPARATOR = " › "
+CHUNKING_VERSION = 2  # 2: questions per section, section roles
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,11 @@ class Chunk:
     """One unit of retrieval, with everything needed to show and cite it.
 
     ``kind`` is ``section`` for answer text, ``question`` or ``alias`` for the
-    question's own wordings (indexed so a paraphrase finds its answer).
+    question's own wordings (indexed so a paraphrase finds its answer), and
+    ``section_question`` for a question one section answers on its own (it
+    leads to that section: same ``section`` and lines). ``role`` is the
+    section's role (``answer``, ``meta`` or ``spoken``, see ``rag.outline``);
+    ``question`` for the question's own wordings.
     Lines are 1-based and inclusive, in the corpus file's coordinates.
     """
 
@@ -33,13 +37,18 @@ class Chunk:
     start_line: int
     end_line: int
     url: str
+    role: str = ROLE_ANSWER
 
     @property
     def embed_text(self) -> str:
-        """What the embedders and BM25 see: sections carry their question for context."""
+        """What the embedders and BM25 see: sections carry their own heading.
+
+        Not the question: with it, every section of one answer looked alike and the wrong one
+        was often shown (the question's wordings and section questions lead to the answer instead).
+        """
         if self.kind != "section":
             return self.text
-        return f"{self.question}\n{self.section}\n{self.text}"
+        return f"{self.section.rsplit(PATH_SEPARATOR, 1)[-1]}\n{self.text}"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -122,7 +131,7 @@ def _sections(doc: Document) -> list[tuple[str, list[tuple[int, str]]]]:
             if lines:
                 sections.append((PATH_SEPARATOR.join(path), lines))
             level = len(match.group(1))
-            title = match.group(2).strip("*").strip()
+            title = heading_title(match.group(2))
             path = [] if level == 1 else path[: level - 2] + [title]
             lines = []
             continue
@@ -133,7 +142,7 @@ def _sections(doc: Document) -> list[tuple[str, list[tuple[int, str]]]]:
 
 
 def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> list[Chunk]:
-    """All chunks of one document: its question, each alias, and its answer sections.
+    """All chunks of one document: its question, each alias, its sections and the questions each section answers.
 
     Args:
         doc: a parsed corpus document.
@@ -141,7 +150,7 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
         overlap: characters of trailing sentences repeated at the start of the next piece.
     """
 
-    def make(kind: str, section: str, text: str, start: int, end: int) -> Chunk:
+    def make(kind: str, section: str, text: str, start: int, end: int, role: str = "question") -> Chunk:
         return Chunk(
             id=_chunk_id(doc.id, kind, doc.question, section, text),
             question_id=doc.id,
@@ -154,6 +163,7 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
             start_line=start,
             end_line=end,
             url=doc.source_url,
+            role=role,
         )
 
     front = (1, doc.body_line - 1)
@@ -161,6 +171,14 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
     wordings = dict.fromkeys(a for a in doc.aliases if a != doc.question)  # unique, in order
     chunks += [make("alias", "", alias, *front) for alias in wordings]
     for section, lines in _sections(doc):
+        path = section or doc.question
+        role = section_role(path)
         for piece in _split_section(_units(lines), max_chars, overlap):
-            chunks.append(make("section", section or doc.question, piece.text, piece.start, piece.end))
+            chunks.append(make("section", path, piece.text, piece.start, piece.end, role))
+        top, _, title = section.partition(PATH_SEPARATOR)
+        questions = dict(doc.section_questions).get(title, ()) if top == ANSWER_HEADING else ()
+        if questions:
+            filled = [number for number, text in lines if text.strip()]
+            for question in dict.fromkeys(questions):
+                chunks.append(make("section_question", path, question, filled[0], filled[-1], role))
     return chunks

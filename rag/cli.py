@@ -13,7 +13,12 @@ from pathlib import Path
 from .config import Config, load_config
 from .errors import CorpusError, RagError
 
-NOT_CONFIDENT = "No prepared answer fits this question well. 没有合适的预备答案，以下是最接近的结果："
+VERDICT_LINES = {
+    "match": "Match: this is one of the prepared questions; its answer comes first. 题库中有这道题：",
+    "related": "Related: not a prepared question, but these sections help. 题库中没有这道题，以下章节可以参考：",
+    "none": "None: nothing in the bank covers this question; nearest sections below. "
+    "题库没有覆盖这个问题，以下是最接近的章节：",
+}
 
 
 def _progress_printer() -> Callable[[float, str], None] | None:
@@ -45,8 +50,7 @@ def _print_response(response, width: int = 100) -> None:
         print(response.notice)
     if not response.results:
         return
-    if not response.confident:
-        print(NOT_CONFIDENT)
+    print(VERDICT_LINES[response.verdict])
     for rank, result in enumerate(response.results, start=1):
         print(f"\n[{rank}] {result.question_id} {result.question}  (score {result.score:.2f})")
         print(f"    {result.section}")
@@ -79,23 +83,32 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(config: Config, args: argparse.Namespace) -> int:
-    """Print Recall@1/3, MRR and confidence error rates for hybrid, BM25-only and dense-only."""
-    from .evaluate import calibrate_confidence, evaluate, format_metrics, load_eval_set
+    """Print quality figures for hybrid, BM25-only and dense-only side by side, one table per eval set."""
+    from .calibrate import calibrate_verdicts
+    from .evalsets import load_eval_set
+    from .evaluate import evaluate, format_metrics
     from .service import open_searcher
 
-    queries = load_eval_set(Path(args.file))
     searcher = open_searcher(config, refresh=not args.no_rebuild)
+    known = set(searcher.sections.role)
+    sets = {file: load_eval_set(Path(file), known) for file in args.files}
     modes = ["hybrid", "bm25", "dense"] + [f"dense:{e.name}" for e in searcher.embedders if len(searcher.embedders) > 1]
+    rule = searcher.verdict_rule
     print(
-        f"eval set: {args.file}; embedders: {', '.join(config.embedders)}; fusion: {config.fusion}; "
-        f"confidence: top score + {config.confidence_margin_weight} x lead >= {config.confidence_threshold}"
+        f"embedders: {', '.join(config.embedders)}; fusion: {config.fusion}; meta_weight: {config.meta_weight}; "
+        f"verdict: match when wording + {rule.match_margin_weight} x lead >= {rule.match_threshold}, "
+        f"else related when section + {rule.related_lead_weight} x lead >= {rule.related_threshold}"
     )
-    print(format_metrics(evaluate(searcher, queries, modes)))
+    for file, queries in sets.items():
+        print(f"\n== {file}")
+        print(format_metrics(evaluate(searcher, queries, modes)))
     if args.calibrate:
-        best = calibrate_confidence(searcher, queries)
+        best = calibrate_verdicts(searcher, [q for queries in sets.values() for q in queries])
         print(
-            f"calibrated confidence rule: confidence_threshold {best.threshold}, confidence_margin_weight "
-            f"{best.margin_weight} (balanced accuracy {best.balanced_accuracy:.3f})"
+            f"\ncalibrated on {', '.join(sets)}: match_threshold {best.rule.match_threshold}, match_margin_weight "
+            f"{best.rule.match_margin_weight} (balanced accuracy {best.match_accuracy:.3f}); related_threshold "
+            f"{best.rule.related_threshold}, related_lead_weight {best.rule.related_lead_weight} "
+            f"(balanced accuracy of 'none' {best.none_accuracy:.3f})"
         )
     return 0
 
@@ -158,8 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help=cmd_eval.__doc__, description=cmd_eval.__doc__)
-    p.add_argument("file", help="YAML file of labelled queries (e.g. eval/dev.yaml)")
-    p.add_argument("--calibrate", action="store_true", help="also print the best confidence threshold for this set")
+    p.add_argument("files", nargs="+", metavar="FILE", help="YAML files of labelled queries (e.g. eval/dev.yaml)")
+    p.add_argument(
+        "--calibrate", action="store_true", help="also print the verdict thresholds that fit these sets best"
+    )
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index if the corpus changed")
     p.set_defaults(func=cmd_eval)
 

@@ -29,8 +29,14 @@ class Config:
         rrf_k: the RRF constant.
         bm25_weight: weight of the keyword ranking against each dense ranking.
         fetch_k: candidates fetched from each retriever before fusion.
-        confidence_threshold / confidence_margin_weight: a response is confident when the top
-            score plus weight x (its lead over the runner-up question) reaches the threshold.
+        match_threshold / match_margin_weight: the verdict is ``match`` (the query is one of the
+            bank's questions) when the best question's similarity over its own wordings plus
+            weight x (its lead over the runner-up question) reaches the threshold.
+        related_threshold / related_lead_weight: otherwise the verdict is ``related`` when the
+            top section's similarity plus weight x (how far it stands out from the nearest
+            chunks) reaches the threshold, else ``none``.
+        question_weight: weight of the question-level vote in a section's fused score.
+        meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
         max_query_chars: longer queries are truncated (with a notice).
         max_file_bytes: corpus files larger than this are rejected.
     """
@@ -46,9 +52,13 @@ class Config:
     fusion: str = "rrf"
     rrf_k: int = 60
     bm25_weight: float = 1.0
-    fetch_k: int = 100
-    confidence_threshold: float = 0.9064  # both calibrated with `rag eval eval/dev.yaml --calibrate`
-    confidence_margin_weight: float = 1.5  # for the default embedders
+    fetch_k: int = 400
+    match_threshold: float = 0.8981  # calibrated with `rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate`
+    match_margin_weight: float = 1.0
+    related_threshold: float = 0.8964
+    related_lead_weight: float = 1.5
+    question_weight: float = 2.0
+    meta_weight: float = 1.0
     max_query_chars: int = 500
     max_file_bytes: int = 512_000
 

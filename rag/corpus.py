@@ -11,9 +11,10 @@ from typing import Any
 import yaml
 
 from .errors import CorpusError, CorpusProblem
+from .outline import ANSWER_HEADING, answer_subsections
 
 ID_PATTERN = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
-ANSWER_HEADING = "参考答案"
+REVIEWED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 ORIGINS = ("seed", "authored")
 
 
@@ -38,6 +39,9 @@ class Document:
     body: str
     body_line: int
     sha256: str
+    section_questions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (### title, its questions)
+    reviewed: str = ""
+    note: str = ""
 
 
 def file_digest(data: bytes) -> str:
@@ -84,6 +88,49 @@ def _string_list(meta: dict[str, Any], name: str, problem) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _key_lines(yaml_text: str, name: str) -> dict[str, int]:
+    """1-based file lines of the keys of a top-level mapping field (front matter starts on line 2)."""
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if key.value == name and isinstance(value, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 2 for k, _ in value.value}
+    return {}
+
+
+def _is_text_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _section_questions(
+    meta: dict[str, Any], yaml_text: str, body: str, body_line: int, problem, located
+) -> dict[str, tuple[str, ...]]:
+    """Read ``section_questions``: each key names a ``###`` sub-section of 参考答案, each value its questions."""
+    value = meta.get("section_questions")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problem("section_questions", "'section_questions' must map sub-section titles to lists of questions")
+        return {}
+    lines = _key_lines(yaml_text, "section_questions")
+    known = answer_subsections(body, body_line)
+    result: dict[str, tuple[str, ...]] = {}
+    for title, questions in value.items():
+        line = lines.get(str(title), _field_line(yaml_text, "section_questions"))
+        if str(title) not in known:
+            choices = "; ".join(known) or "none"
+            located(line, f"section_questions: no '### {title}' under '## {ANSWER_HEADING}' (sub-sections: {choices})")
+        elif not _is_text_list(questions):
+            located(line, f"section_questions: '{title}' must have a list of non-empty questions")
+        else:
+            result[str(title)] = tuple(q.strip() for q in questions)
+    return result
+
+
 def _answer_is_empty(body: str) -> bool:
     """True when the body has no 参考答案 heading or no text under it."""
     match = re.search(rf"^##\s+{ANSWER_HEADING}\s*$", body, flags=re.MULTILINE)
@@ -121,8 +168,11 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
     if not isinstance(meta, dict):
         return None, [CorpusProblem(rel, 2, "front matter must be a mapping of fields")]
 
+    def located(line: int, message: str) -> None:
+        problems.append(CorpusProblem(rel, line, message))
+
     def problem(name: str, message: str) -> None:
-        problems.append(CorpusProblem(rel, _field_line(yaml_text, name), message))
+        located(_field_line(yaml_text, name), message)
 
     qid = meta.get("id")
     if qid is None:
@@ -147,6 +197,15 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
         problem("source", "seed answers need 'source' with the original article's 'url'")
     aliases = _string_list(meta, "aliases", problem)
     tags = _string_list(meta, "tags", problem)
+    section_questions = _section_questions(meta, yaml_text, body, body_line, problem, located)
+    reviewed = meta.get("reviewed")
+    if reviewed is not None and not (isinstance(reviewed, str) and REVIEWED_PATTERN.match(reviewed)):
+        problem("reviewed", f"'reviewed' must be a month like \"2026-11\" (quoted), got {reviewed!r}")
+        reviewed = None
+    note = meta.get("note")
+    if note is not None and not isinstance(note, str):
+        problem("note", "'note' must be text")
+        note = None
     if _answer_is_empty(body):
         heading_at = next((i for i, ln in enumerate(body.split("\n")) if ANSWER_HEADING in ln), 0)
         line = body_line + heading_at
@@ -167,6 +226,9 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
         body=body,
         body_line=body_line,
         sha256=file_digest(data),
+        section_questions=tuple(section_questions.items()),
+        reviewed=reviewed or "",
+        note=(note or "").strip(),
     )
     return doc, []
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import bm25s
 import numpy as np
 
-from .chunking import Chunk, chunk_document
+from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .config import Config
 from .corpus import load_corpus
 from .embedders import Embedder, get_embedder
@@ -52,7 +52,7 @@ class BuildReport:
 
 
 def _chunking_settings(config: Config) -> dict:
-    return {"max_chars": config.max_chunk_chars, "overlap_chars": config.overlap_chars}
+    return {"max_chars": config.max_chunk_chars, "overlap_chars": config.overlap_chars, "version": CHUNKING_VERSION}
 
 
 def settings_changed(manifest: dict, config: Config) -> bool:

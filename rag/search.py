@@ -1,8 +1,7 @@
-"""Hybrid search: dense (FAISS, one ranking per embedder) and BM25, fused, grouped by question."""
+"""Hybrid search: dense (FAISS, one ranking per embedder) and BM25, fused into a ranking of answer sections."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -11,11 +10,21 @@ from .chunking import Chunk
 from .config import Config
 from .embedders import Embedder, get_embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
+from .outline import ROLE_ANSWER
+from .ranking import (
+    RankedSection,
+    SectionMap,
+    lead_with_question,
+    rank_questions,
+    rank_sections,
+    similarity_lead,
+    wording_similarity,
+)
 from .store import StoredIndex
 from .tokenize import tokenize
+from .verdict import MATCH, NONE, Signals, VerdictRule
 
 MODES = ("hybrid", "bm25", "dense")
-ANSWER_PREFIX = "参考答案"
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,9 @@ class Source:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """One answer section. ``score`` is in 0–1, higher is better (mean dense similarity)."""
+    """One answer section. ``score`` is in 0–1, higher is better: the mean over embedders of the
+    best cosine similarity among the section's text and its section questions.
+    ``role`` is ``answer``, ``meta`` (考核点, 回答结构) or ``spoken`` (the two-minute version)."""
 
     question_id: str
     question: str
@@ -40,24 +51,39 @@ class SearchResult:
     source: Source
     part: int
     chunk_id: str
+    role: str = ROLE_ANSWER
 
 
 @dataclass(frozen=True)
 class SearchResponse:
-    """The ranked results for one query; ``confident`` is False when no prepared answer fits."""
+    """The ranked sections for one query and the verdict on it (see ``rag.verdict``).
+
+    ``verdict`` is ``match`` (the query is one of the bank's questions; its answer comes first),
+    ``related`` (no prepared answer to this question, but the sections shown help) or ``none``
+    (nothing in the bank covers it; the nearest sections are shown). ``signals`` holds what
+    the verdict was decided from.
+    """
 
     query: str
-    confident: bool
+    verdict: str = NONE
     results: list[SearchResult] = field(default_factory=list)
     notice: str = ""
-    margin: float = 0.0  # top question's score minus the best other question's score
+    signals: Signals = field(default_factory=Signals)
+
+    @property
+    def confident(self) -> bool:
+        """True unless nothing in the bank covers the query."""
+        return self.verdict != NONE
 
     def to_dict(self) -> dict:
         """The JSON shape of ``rag ask --json``."""
         data = {
             "query": self.query,
+            "verdict": self.verdict,
             "confident": self.confident,
-            "results": [{k: v for k, v in asdict(r).items() if k not in ("part", "chunk_id")} for r in self.results],
+            "results": [
+                {k: v for k, v in asdict(r).items() if k not in ("part", "chunk_id", "role")} for r in self.results
+            ],
         }
         if self.notice:
             data["notice"] = self.notice
@@ -84,10 +110,10 @@ class Searcher:
         self.config = config
         self.chunks: list[Chunk] = index.chunks
         self.embedders: list[Embedder] = _load_embedders([e["name"] for e in index.manifest["embedders"]], config)
-        self._sections: dict[str, list[int]] = defaultdict(list)
-        for position, chunk in enumerate(self.chunks):
-            if chunk.kind == "section":
-                self._sections[chunk.question_id].append(position)
+        self.sections = SectionMap(self.chunks)
+        self.verdict_rule = VerdictRule(
+            config.match_threshold, config.match_margin_weight, config.related_threshold, config.related_lead_weight
+        )
 
     def search(self, query: str, k: int = 5, part: int | None = None, mode: str = "hybrid") -> SearchResponse:
         """Search one query; see ``search_batch``."""
@@ -100,11 +126,11 @@ class Searcher:
 
         Args:
             queries: free-form questions in any language.
-            k: number of results; sections of distinct questions come first.
+            k: number of sections; two sections of one answer may both appear.
             part: only answers of this part of the article (1, 2 or 3).
             mode: ``hybrid`` (default), ``bm25``, ``dense`` (all dense rankings fused) or
                 ``dense:<embedder>`` (one embedder's ranking). The score and the
-                confidence flag always come from the dense similarities.
+                verdict always come from the dense similarities.
 
         Returns:
             One SearchResponse per query, in order. An empty query yields no
@@ -116,7 +142,7 @@ class Searcher:
         cleaned, notices = zip(*(self._clean(q) for q in queries)) if queries else ((), ())
         live = [i for i, q in enumerate(cleaned) if q]
         dense = self._dense_hits([cleaned[i] for i in live]) if live else []
-        responses = [SearchResponse(query=q, confident=False, notice=n) for q, n in zip(cleaned, notices)]
+        responses = [SearchResponse(query=q, notice=n) for q, n in zip(cleaned, notices)]
         for slot, i in enumerate(live):
             hits = [per_embedder[slot] for per_embedder in dense]
             responses[i] = self._respond(cleaned[i], notices[i], hits, k, part, mode)
@@ -182,68 +208,36 @@ class Searcher:
         sides, weights = self._sides(query, dense, mode)
         if part is not None:
             sides = [{i: s for i, s in side.items() if self.chunks[i].part == part} for side in sides]
-        # Questions are ranked by fusing each retriever's best chunk per question: a question wins
-        # when any of its wordings or sections matches, whichever retriever saw it.
-        question_order = self._fuse([self._best_per_question(side) for side in sides], weights)
-        chunk_scores = self._fuse(sides, weights)
-        relevance = self._relevance(dense)
-        results = self._group(sorted(question_order, key=question_order.__getitem__, reverse=True), chunk_scores, k)
-        shown = [self._result(p, relevance) for p in results]
-        if not shown:
-            return SearchResponse(query, False, [], notice)
-        top = shown[0]
-        runner_up = max((v for q, v in relevance.items() if q != top.question_id), default=0.0)
-        margin = round(top.score - runner_up, 4)
-        return SearchResponse(query, self.is_confident(top.score, margin), shown, notice, margin)
+            dense = [{i: s for i, s in side.items() if self.chunks[i].part == part} for side in dense]
+        by_question = rank_questions(self.sections, sides, weights, self._fuse)
+        ranked = rank_sections(
+            self.sections, sides, weights, self._fuse, dense, by_question,
+            self.config.question_weight, self.config.meta_weight,
+        )
+        if not ranked:
+            return SearchResponse(query, NONE, [], notice)
+        wording = wording_similarity(self.sections, dense)
+        best_question = max(by_question, key=by_question.__getitem__)
+        top_wording = wording.get(best_question, 0.0)
+        runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
+        lead = similarity_lead(ranked[0].similarity, dense)
+        signals = Signals(top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead)
+        verdict = self.verdict_rule.decide(signals)
+        if verdict == MATCH:
+            ranked = lead_with_question(ranked, best_question)
+        shown = [self._result(r) for r in ranked[: max(k, 0)]]
+        return SearchResponse(query, verdict, shown, notice, signals)
 
-    def is_confident(self, score: float, margin: float) -> bool:
-        """The confidence rule: top score plus a weighted lead over the runner-up question, against a threshold.
-
-        A clear lead matters: an out-of-scope question resembles many answers a little and none clearly.
-        """
-        fit = score + self.config.confidence_margin_weight * margin
-        return fit >= self.config.confidence_threshold
-
-    def _best_per_question(self, side: dict[int, float]) -> dict[str, float]:
-        best: dict[str, float] = {}
-        for position, score in side.items():
-            qid = self.chunks[position].question_id
-            if score > best.get(qid, float("-inf")):
-                best[qid] = score
-        return best
-
-    def _relevance(self, dense: list[dict[int, float]]) -> dict[str, float]:
-        """Per question: mean over embedders of the best cosine among its chunks, in 0–1."""
-        per_side = [self._best_per_question(hits) for hits in dense]
-        questions = set().union(*per_side) if per_side else set()
-        return {qid: float(np.clip(np.mean([side.get(qid, 0.0) for side in per_side]), 0.0, 1.0)) for qid in questions}
-
-    def _group(self, questions: list[str], chunk_scores: dict[int, float], k: int) -> list[int]:
-        """Chunk positions to show: the best section of each question in order, then further sections."""
-        first = [self._section_for(qid, chunk_scores) for qid in questions]
-        shown = set(first)
-        ranked = sorted(chunk_scores, key=chunk_scores.__getitem__, reverse=True)
-        extra = [p for p in ranked if self.chunks[p].kind == "section" and p not in shown]
-        return (first + extra)[: max(k, 0)]
-
-    def _section_for(self, qid: str, chunk_scores: dict[int, float]) -> int:
-        """The section to show for a question: its best-scoring section, else its first answer section."""
-        sections = self._sections[qid]
-        scored = [p for p in sections if p in chunk_scores]
-        if scored:
-            return max(scored, key=chunk_scores.__getitem__)
-        answers = [p for p in sections if self.chunks[p].section.startswith(ANSWER_PREFIX)]
-        return (answers or sections)[0]
-
-    def _result(self, position: int, relevance: dict[str, float]) -> SearchResult:
-        chunk = self.chunks[position]
+    def _result(self, ranked: RankedSection) -> SearchResult:
+        chunk = self.chunks[ranked.position]
         return SearchResult(
             question_id=chunk.question_id,
             question=chunk.question,
             section=chunk.section,
             text=chunk.text,
-            score=round(relevance.get(chunk.question_id, 0.0), 4),
+            score=round(ranked.similarity, 4),
             source=Source((self.config.corpus / chunk.path).as_posix(), chunk.start_line, chunk.end_line, chunk.url),
             part=chunk.part,
             chunk_id=chunk.id,
+            role=ranked.role,
         )

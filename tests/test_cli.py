@@ -26,8 +26,9 @@ def test_ask_json_contract(real_index):
     out = run("ask", "how do you handle hallucinations?", "-k", "3", "--json", "--no-rebuild", config=real_index)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "confident", "results"}
+    assert set(data) == {"query", "verdict", "confident", "results"}
     assert data["query"] == "how do you handle hallucinations?" and data["confident"] is True
+    assert data["verdict"] == "match"
     assert len(data["results"]) == 3 and data["results"][0]["question_id"] == "2.5"
     first = data["results"][0]
     assert set(first) == {"question_id", "question", "section", "text", "score", "source"}
@@ -44,7 +45,7 @@ def test_ask_text_output_shows_sources(real_index):
 
 def test_ask_text_says_when_nothing_fits(real_index):
     out = run("ask", "How do I reset my router?", "-k", "2", "--no-rebuild", config=real_index)
-    assert "No prepared answer fits" in out.stdout
+    assert "None: nothing in the bank covers this question" in out.stdout
 
 
 def test_ask_stdin_batch_one_json_per_line(real_index):
@@ -109,7 +110,27 @@ def test_eval_prints_side_by_side_metrics(real_index, tmp_path):
     assert out.returncode == 0, out.stderr
     for mode in ("hybrid", "bm25", "dense"):  # a row per embedder too, when several are fused
         assert f"\n{mode} " in out.stdout
-    assert "2 in scope (1 zh, 1 en), 1 out of scope" in out.stdout
+    assert "rephrasings: 2 (1 zh, 1 en), out of scope: 1" in out.stdout
+
+
+def test_eval_of_a_section_level_set_and_a_bad_label(real_index, tmp_path):
+    eval_file = tmp_path / "sections.yaml"
+    eval_file.write_text(
+        "queries:\n"
+        '  - {query: "Agent 为什么多步任务容易出错", lang: zh, kind: answerable, best: ["2.7#Agent 的主要问题"]}\n'
+        "  - {query: 红烧肉怎么做, lang: zh, kind: out_of_domain}\n",
+        encoding="utf-8",
+    )
+    out = run("eval", str(eval_file), "--no-rebuild", config=real_index)
+    assert out.returncode == 0, out.stderr
+    assert "best@1" in out.stdout and "useful@3" in out.stdout
+    assert "answerable: 1 (1 zh, 0 en), uncovered: 0, out of domain: 1" in out.stdout
+    eval_file.write_text(
+        'queries:\n  - {query: "x", lang: zh, kind: answerable, best: ["2.7#没有这一节"]}\n', encoding="utf-8"
+    )
+    out = run("eval", str(eval_file), "--no-rebuild", config=real_index)
+    assert out.returncode == 1
+    assert "query #1 names a section that does not exist: 2.7#参考答案 › 没有这一节" in out.stderr
 
 
 def test_ask_refreshes_a_stale_index_unless_told_not_to(hash_config):

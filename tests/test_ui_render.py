@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import re
 
-from rag import SearchResponse, SearchResult, Source
+from rag import Document, SearchResponse, SearchResult, Source
 from ui.highlight import mark, query_terms
-from ui.render import NOT_CONFIDENT, markdown_html, results_html
+from ui.render import NOT_CONFIDENT, VERDICT_TEXT, markdown_html, results_html
 
 EVIL = "<img src=x onerror=alert(1)>\"'&"
 
@@ -66,37 +66,55 @@ def test_markdown_renders_raw_html_as_text():
 
 def test_cards_escape_every_corpus_and_query_field():
     evil = result(question=EVIL, section=EVIL, text=EVIL, question_id=EVIL, source=Source(EVIL, 1, 2, EVIL))
-    page = results_html(SearchResponse(EVIL, True, [evil]), no_full_answer, 0.5)
-    assert tags(page) <= {"div", "p", "span", "article", "header", "h3", "code", "details", "summary", "mark"}
+    page = results_html(SearchResponse(EVIL, "related", [evil]), no_full_answer)
+    allowed = {"div", "p", "span", "article", "header", "h3", "code", "details", "summary", "mark", "section"}
+    assert tags(page) <= allowed
     assert "onerror=alert(1)" in page  # shown, as text
     assert "<a " not in page  # a non-http(s) URL is never linked
 
 
 def test_card_shows_score_source_and_article_link():
-    page = results_html(SearchResponse("hallucinations", True, [result()]), no_full_answer, 0.5)
+    page = results_html(SearchResponse("hallucinations", "match", [result()]), no_full_answer)
     assert 'style="width:83%"' in page and ">0.83<" in page
     assert "corpus/part2/2.5-hallucination.md:30–35" in page
     assert 'href="https://example.com/a?x=1&amp;y=2" target="_blank" rel="noopener noreferrer"' in page
     assert "<mark>Hallucination</mark>" in page
-    assert "查看完整答案 Full answer" in page
-    assert NOT_CONFIDENT not in page
+    assert "查看完整答案" in page
+    assert NOT_CONFIDENT not in page and html.escape(VERDICT_TEXT["match"]) in page
     assert "rag-score-high" in page
 
 
-def test_top_card_of_a_confident_response_is_coloured_as_a_fit_even_below_threshold():
-    """The confidence rule also weighs the lead over the runner-up, so the top score alone may sit below it."""
-    response = SearchResponse("hallucinations", True, [result(score=0.85), result(score=0.80), result(score=0.95)])
-    page = results_html(response, no_full_answer, 0.9)
-    assert re.findall(r"rag-score-(high|low)", page) == ["high", "low", "high"]
+def test_sections_of_one_answer_share_a_card_with_also_links():
+    response = SearchResponse(
+        "hallucinations",
+        "related",
+        [result(), result(question_id="3.4", question="最难的问题", chunk_id="c2"), result(section="参考答案 › 监控")],
+    )
+    page = results_html(response, no_full_answer)
+    assert page.count("<article") == 2  # 2.5 (ranks 1 and 3) and 3.4 (rank 2)
+    first_card = page.split("<article")[1]
+    assert 'id="rag-hit-1"' in first_card and 'id="rag-hit-3"' in first_card and 'id="rag-hit-2"' not in first_card
+    assert 'href="#rag-hit-3"' in first_card and "Also in this answer" in first_card
+    assert html.escape(VERDICT_TEXT["related"]) in page
+    assert re.findall(r"rag-score-(high|low)", page) == ["high", "high", "high"]
+
+
+def test_full_answer_puts_the_spoken_version_first_and_shows_the_review_date():
+    body = "# Q\n\n## 考核点\n\n1. 点。\n\n## 参考答案\n\n### 要点\n\n正文。\n\n## 两分钟口述版\n\n我会这样说。\n"
+    doc = Document("2.5", "Q", 2, "T", (), (), "authored", "", "", "x.md", body, 5, "h", (), "2026-11", "")
+    page = results_html(SearchResponse("q", "match", [result()]), lambda qid: doc)
+    full = page[page.index("rag-full-body"):]
+    assert full.index("我会这样说") < full.index("考核点") < full.index("正文")
+    assert "Facts checked: 2026-11" in full
 
 
 def test_not_confident_results_are_flagged_and_dimmed():
-    page = results_html(SearchResponse("reset my router", False, [result(score=0.3)]), no_full_answer, 0.5)
+    page = results_html(SearchResponse("reset my router", "none", [result(score=0.3)]), no_full_answer)
     assert html.escape(NOT_CONFIDENT) in page
     assert 'class="rag-results rag-weak"' in page
     assert "rag-score-low" in page
 
 
 def test_notice_without_results():
-    page = results_html(SearchResponse("", False, [], "The question is empty"), no_full_answer, 0.5)
+    page = results_html(SearchResponse("", "none", [], "The question is empty"), no_full_answer)
     assert "The question is empty" in page and "rag-card" not in page

@@ -74,8 +74,7 @@ class _Handlers:
             source = result["source"]
             result["source"] = {"file": source.pop("path"), **source}
         data["question_ids"] = response.question_ids
-        threshold = self.finder.config.confidence_threshold
-        return render.results_html(response, self.finder.full_answer, threshold), data
+        return render.results_html(response, self.finder.full_answer), data
 
     def status(self) -> str:
         return render.status_html(self.finder.status())
@@ -100,7 +99,10 @@ def _layout(password: str | None) -> _Parts:
     gr.Markdown(
         f"# {TITLE}\n"
         "在预备好的 AIGC / AI 产品经理面试答案中查找最接近的回答。"
-        " Find the prepared interview answer closest to a question, in Chinese or English.",
+        " Find the prepared interview answer closest to a question, in Chinese or English.\n\n"
+        "<small>结果的三种判断 Three verdicts: **题库中有这道题** a prepared question — its answer first; "
+        "**可以参考** not a prepared question, but the sections shown help; "
+        "**没有覆盖** nothing in the bank covers it — nearest sections shown faded.</small>",
         elem_id="rag-title",
     )
     with gr.Row(elem_id="rag-ask", equal_height=False):

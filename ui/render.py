@@ -10,13 +10,18 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 
 from rag import BuildReport, Document, IndexStatus, SearchResponse, SearchResult
+from rag.outline import SPOKEN_HEADING
+from rag.verdict import MATCH, NONE, RELATED
 
 from .highlight import mark, query_terms
 
 UNAVAILABLE = "完整答案暂不可用 The full answer is unavailable (its file changed or was removed)."
-NOT_CONFIDENT = (
-    "没有合适的预备答案 No prepared answer fits this question well — 以下是最接近的结果 nearest answers below"
-)
+VERDICT_TEXT = {
+    MATCH: "✓ 题库中有这道题，它的预备答案排在最前 This is one of the prepared questions: its answer comes first",
+    RELATED: "题库中没有这道题，但以下章节可以参考 Not a prepared question, but these sections help",
+    NONE: "题库没有覆盖这个问题 Nothing in the bank covers this question — 以下是最接近的章节 nearest sections below",
+}
+NOT_CONFIDENT = VERDICT_TEXT[NONE]
 FullAnswer = Callable[[str], "Document | None"]
 
 
@@ -40,11 +45,29 @@ def _safe_url(url: str) -> str | None:
 
 
 def _answer_body(doc: Document) -> str:
-    """The answer's Markdown without its leading ``# question`` line (the card shows the question)."""
+    """The answer's Markdown for the full-answer view: the spoken version first, without the ``# question`` line."""
     lines = doc.body.strip("\n").split("\n")
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
-    return "\n".join(lines)
+    starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
+    spoken = next((i for i in starts if line_title(lines[i]) == SPOKEN_HEADING), None)
+    if spoken is None:
+        return "\n".join(lines)
+    end = next((i for i in starts if i > spoken), len(lines))
+    return "\n".join(lines[spoken:end] + [""] + lines[:spoken] + lines[end:])
+
+
+def line_title(line: str) -> str:
+    return line.lstrip("#").strip().strip("*").strip()
+
+
+def _dating_html(doc: Document) -> str:
+    """When the answer's facts were last checked, or the seed answer's note on its date."""
+    if doc.reviewed:
+        return f'<p class="rag-dated">事实核对于 Facts checked: {esc(doc.reviewed)}</p>'
+    if doc.note:
+        return f'<p class="rag-dated">注 Note: {esc(doc.note)}</p>'
+    return ""
 
 
 def _score_html(score: float, fits: bool) -> str:
@@ -72,35 +95,56 @@ def _source_html(result: SearchResult) -> str:
 
 @lru_cache(maxsize=64)  # Documents are immutable and carry their content hash: safe to reuse
 def _full_html(doc: Document | None) -> str:
-    body = f'<p class="rag-muted">{UNAVAILABLE}</p>' if doc is None else markdown_html(_answer_body(doc))
+    if doc is None:
+        body = f'<p class="rag-muted">{UNAVAILABLE}</p>'
+    else:
+        body = _dating_html(doc) + markdown_html(_answer_body(doc))
     return (
-        '<details class="rag-full"><summary>查看完整答案 Full answer</summary>'
+        '<details class="rag-full"><summary>查看完整答案（口述版在前）Full answer, spoken version first</summary>'
         f'<div class="rag-md rag-full-body">{body}</div></details>'
     )
 
 
-def card_html(rank: int, result: SearchResult, terms: list[str], doc: Document | None, fits: bool) -> str:
-    """One ranked result: question, heading path, highlighted section, score (coloured when it
-    ``fits``), source, full answer."""
+def section_html(rank: int, result: SearchResult, terms: list[str], fits: bool, also: bool) -> str:
+    """One ranked section inside its answer's card; ``also`` marks a further section of the same answer."""
+    label = '<span class="rag-also">本答案中的另一相关章节 Also in this answer</span>' if also else ""
+    meta = '<span class="rag-meta-tag">答题思路 How to answer</span>' if result.role == "meta" else ""
     return (
-        f'<article class="rag-card" data-qid="{esc(result.question_id)}">'
-        '<header class="rag-card-head">'
-        f'<span class="rag-rank">#{rank}</span>'
-        f'<span class="rag-qid">{esc(result.question_id)}</span>'
-        f'<span class="rag-part">第{result.part}部分 Part {result.part}</span>'
-        f'<h3 class="rag-question">{mark(esc(result.question), terms)}</h3></header>'
-        f'<div class="rag-section">{mark(esc(result.section), terms)}</div>'
+        f'<section class="rag-hit" id="rag-hit-{rank}" data-rank="{rank}">'
+        f'<div class="rag-section"><span class="rag-rank">#{rank}</span>{label}{meta}'
+        f"{mark(esc(result.section), terms)}</div>"
         f"{_score_html(result.score, fits)}"
         f'<div class="rag-md rag-text">{mark(markdown_html(result.text), terms)}</div>'
-        f"{_source_html(result)}{_full_html(doc)}</article>"
+        f"{_source_html(result)}</section>"
     )
 
 
-def results_html(response: SearchResponse, full_answer: FullAnswer, threshold: float) -> str:
-    """The whole results area: notices, the not-confident banner, then the cards.
+def card_html(
+    hits: list[tuple[int, SearchResult]], terms: list[str], doc: Document | None, fits: list[bool]
+) -> str:
+    """One answer's card: the question, then each of its ranked sections (best first), then the full answer."""
+    first = hits[0][1]
+    links = " ".join(f'<a href="#rag-hit-{rank}">#{rank}</a>' for rank, _ in hits[1:])
+    jump = f'<span class="rag-also-links">另见 Also: {links}</span>' if links else ""
+    dated = f'<span class="rag-dated-tag">{esc(doc.reviewed)}</span>' if doc is not None and doc.reviewed else ""
+    sections = "".join(
+        section_html(rank, result, terms, fit, also=i > 0) for i, ((rank, result), fit) in enumerate(zip(hits, fits))
+    )
+    return (
+        f'<article class="rag-card" data-qid="{esc(first.question_id)}">'
+        '<header class="rag-card-head">'
+        f'<span class="rag-qid">{esc(first.question_id)}</span>'
+        f'<span class="rag-part">第{first.part}部分 Part {first.part}</span>{dated}'
+        f'<h3 class="rag-question">{mark(esc(first.question), terms)}</h3>{jump}</header>'
+        f"{sections}{_full_html(doc)}</article>"
+    )
 
-    A card's score is coloured as a fit when the response is confident and the card is the top
-    one (which the confidence rule judged) or its own score reaches ``threshold``.
+
+def results_html(response: SearchResponse, full_answer: FullAnswer) -> str:
+    """The whole results area: notices, the verdict banner, then one card per answer in rank order.
+
+    Sections of one answer share its card. A section's score is coloured as a fit when the
+    verdict is ``match`` or ``related`` and the section ranks in the top three.
     """
     out: list[str] = []
     if response.notice:
@@ -113,15 +157,15 @@ def results_html(response: SearchResponse, full_answer: FullAnswer, threshold: f
         f'<p class="rag-summary">结果 Results for “<span class="rag-query">{esc(response.query)}</span>”: '
         f"{len(response.results)}</p>"
     )
-    if not response.confident:
-        out.append(f'<div class="rag-banner" role="alert">{esc(NOT_CONFIDENT)}</div>')
+    out.append(f'<div class="rag-banner rag-verdict-{response.verdict}" role="status">'
+               f"{esc(VERDICT_TEXT[response.verdict])}</div>")
     terms = query_terms(response.query)
-    docs: dict[str, Document | None] = {}
+    groups: dict[str, list[tuple[int, SearchResult]]] = {}
     for rank, result in enumerate(response.results, start=1):
-        if result.question_id not in docs:
-            docs[result.question_id] = full_answer(result.question_id)
-        fits = response.confident and (rank == 1 or result.score >= threshold)
-        out.append(card_html(rank, result, terms, docs[result.question_id], fits))
+        groups.setdefault(result.question_id, []).append((rank, result))
+    for qid, hits in groups.items():
+        fits = [response.confident and rank <= 3 for rank, _ in hits]
+        out.append(card_html(hits, terms, full_answer(qid), fits))
     weak = "" if response.confident else " rag-weak"
     return f'<div class="rag-results{weak}">{"".join(out)}</div>'
 

@@ -21,6 +21,19 @@ CSS = """
   background: #fff4e5; color: #7a4200; border: 1px solid #f5b971;
 }
 .dark .rag-banner { background: #3a2a12; color: #ffd8a8; border-color: #8a5a1c; }
+.rag-verdict-match { background: #e8f7ee; color: #14532d; border-color: #86d19f; }
+.rag-verdict-related { background: #eef4ff; color: #1e3a8a; border-color: #a5c0f5; }
+.dark .rag-verdict-match { background: #12301d; color: #bbf7d0; border-color: #276c3f; }
+.dark .rag-verdict-related { background: #15233f; color: #c7d7fe; border-color: #34508a; }
+.rag-hit + .rag-hit { margin-top: 12px; padding-top: 10px; border-top: 1px dashed var(--border-color-primary); }
+.rag-hit .rag-rank { margin-right: 8px; }
+.rag-also, .rag-meta-tag, .rag-dated-tag {
+  font-size: .78em; padding: 1px 8px; margin-right: 8px; border-radius: 999px;
+  background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary);
+}
+.rag-also-links { font-size: .85em; }
+.rag-also-links a { margin-left: 4px; }
+.rag-dated { font-size: .85em; color: var(--neutral-500); margin: 0 0 8px; }
 
 .rag-card {
   border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);

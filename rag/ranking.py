@@ -1,0 +1,151 @@
+"""Rank answer sections for a query: each retriever's best chunk per section, fused, meta sections held back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunking import Chunk
+from .outline import ROLE_META
+
+SectionKey = tuple[str, str]  # (question id, section heading path)
+Fuse = Callable[[list[dict], list[float]], dict]
+WORDING_KINDS = ("question", "alias")
+
+
+@dataclass(frozen=True)
+class RankedSection:
+    """One section in ranked order: the chunk to show for it and its similarity to the query (0–1)."""
+
+    key: SectionKey
+    position: int
+    similarity: float
+    role: str
+
+
+class SectionMap:
+    """Which section each chunk leads to, and each section's pieces, built once per index."""
+
+    def __init__(self, chunks: Sequence[Chunk]):
+        self.chunks = chunks
+        self.section_of: list[SectionKey | None] = []
+        self.pieces: dict[SectionKey, list[int]] = {}
+        self.role: dict[SectionKey, str] = {}
+        for position, chunk in enumerate(chunks):
+            if chunk.kind in WORDING_KINDS:
+                self.section_of.append(None)
+                continue
+            key = (chunk.question_id, chunk.section)
+            self.section_of.append(key)
+            self.role.setdefault(key, chunk.role)
+            if chunk.kind == "section":
+                self.pieces.setdefault(key, []).append(position)
+
+    def per_section(self, side: dict[int, float], kind: str | None = None) -> dict[SectionKey, float]:
+        """The best score of each section over its chunks (of one kind, ``section`` or ``section_question``)."""
+        best: dict[SectionKey, float] = {}
+        for position, score in side.items():
+            key = self.section_of[position]
+            if key is None or (kind is not None and self.chunks[position].kind != kind):
+                continue
+            if score > best.get(key, float("-inf")):
+                best[key] = score
+        return best
+
+    def per_question(self, side: dict[int, float], kinds: tuple[str, ...] | None = None) -> dict[str, float]:
+        """The best score of each question over its chunks (of ``kinds``, default all)."""
+        best: dict[str, float] = {}
+        for position, score in side.items():
+            chunk = self.chunks[position]
+            if (kinds is None or chunk.kind in kinds) and score > best.get(chunk.question_id, float("-inf")):
+                best[chunk.question_id] = score
+        return best
+
+    def piece_to_show(self, key: SectionKey, side: dict[int, float]) -> int:
+        """The section's best-scoring piece, else its first."""
+        pieces = self.pieces.get(key) or [p for p, k in enumerate(self.section_of) if k == key]
+        scored = [p for p in pieces if p in side]
+        return max(scored, key=side.__getitem__) if scored else pieces[0]
+
+
+def mean_over_embedders(per_embedder: list[dict], key) -> float:
+    """Mean of one item's score over the embedders' maps (missing counts as 0), clipped to 0–1."""
+    if not per_embedder:
+        return 0.0
+    return float(np.clip(np.mean([side.get(key, 0.0) for side in per_embedder]), 0.0, 1.0))
+
+
+def rank_questions(sections: SectionMap, sides: list[dict[int, float]], weights: list[float], fuse: Fuse) -> dict:
+    """Fused score of each question: each retriever's best chunk of it (wordings, sections, section questions).
+
+    A question wins when any of its wordings or sections matches, whichever retriever saw it.
+    """
+    return fuse([sections.per_question(side) for side in sides], weights)
+
+
+def rank_sections(
+    sections: SectionMap,
+    sides: list[dict[int, float]],
+    weights: list[float],
+    fuse: Fuse,
+    dense: list[dict[int, float]],
+    by_question: dict[str, float],
+    question_weight: float,
+    meta_weight: float,
+) -> list[RankedSection]:
+    """All sections any retriever found, best first.
+
+    Each retriever votes twice per section, once by the section's text and once by the questions it
+    answers (``section_question`` chunks), and the section's question adds its own fused vote, so
+    that the answer a query is about lifts all of its sections a little.
+
+    Args:
+        sections: the index's section map.
+        sides: per retriever, {chunk position: score}.
+        weights: fusion weight of each side.
+        fuse: fuses several {item: score} maps (RRF or a weighted mix).
+        dense: per embedder, {chunk position: cosine}, for the shown similarity.
+        by_question: the fused question-level scores (``rank_questions``).
+        question_weight: weight of the question-level vote.
+        meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
+    """
+    votes = [sections.per_section(side, kind) for side in sides for kind in ("section", "section_question")]
+    fused = fuse(votes, [w for w in weights for _ in range(2)])
+    # Every section of a question that was found is a candidate, even if no chunk of its own was fetched.
+    candidates = set(fused) | {key for key in sections.role if key[0] in by_question}
+    fused = {
+        key: (fused.get(key, 0.0) + question_weight * by_question.get(key[0], 0.0))
+        * (meta_weight if sections.role[key] == ROLE_META else 1.0)
+        for key in candidates
+    }
+    similarity = [sections.per_section(side) for side in dense]
+    shown_by = fuse(sides, weights)
+    return [
+        RankedSection(key, sections.piece_to_show(key, shown_by), mean_over_embedders(similarity, key),
+                      sections.role[key])
+        for key in sorted(fused, key=lambda k: (-fused[k], k))  # ties in a stable order
+    ]
+
+
+def lead_with_question(ranked: list[RankedSection], question_id: str) -> list[RankedSection]:
+    """Move the best-ranked section of ``question_id`` to the front (the query is that question)."""
+    first = next((r for r in ranked if r.key[0] == question_id), None)
+    if first is None:
+        return ranked
+    return [first] + [r for r in ranked if r is not first]
+
+
+def wording_similarity(sections: SectionMap, dense: list[dict[int, float]]) -> dict[str, float]:
+    """Per question: mean over embedders of the best cosine among the question's own wordings."""
+    per_side = [sections.per_question(side, WORDING_KINDS) for side in dense]
+    questions = set().union(*per_side) if per_side else set()
+    return {qid: mean_over_embedders(per_side, qid) for qid in questions}
+
+
+
+def similarity_lead(top: float, dense: list[dict[int, float]], nearest: int = 50) -> float:
+    """``top`` minus the mean over embedders of the mean similarity of the ``nearest`` chunks."""
+    means = [float(np.mean(sorted(side.values(), reverse=True)[:nearest])) for side in dense if side]
+    return round(top - float(np.mean(means)), 4) if means else 0.0

@@ -1,0 +1,51 @@
+"""The verdict on a query: one of the bank's questions, related to some sections, or not covered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MATCH = "match"  # the query is one of the bank's questions (or a rephrasing): show its answer
+RELATED = "related"  # no prepared answer to this exact question, but these sections help
+NONE = "none"  # nothing in the bank covers it; the nearest sections are shown de-emphasised
+VERDICTS = (MATCH, RELATED, NONE)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the verdict is decided from, all cosine similarities in 0–1.
+
+    Attributes:
+        wording: the best question's similarity over its own wordings (question, aliases).
+        wording_margin: that similarity minus the runner-up question's.
+        section: the best-ranked section's similarity (its text or its section questions).
+        section_lead: how far the best chunk stands out: its similarity minus the mean of the
+            nearest chunks'. A question the bank covers is close to a few chunks; one it does not
+            cover is a little close to many.
+    """
+
+    wording: float = 0.0
+    wording_margin: float = 0.0
+    section: float = 0.0
+    section_lead: float = 0.0
+
+
+@dataclass(frozen=True)
+class VerdictRule:
+    """``match`` when wording + match_margin_weight x wording_margin reaches match_threshold; else
+    ``related`` when section + related_lead_weight x section_lead reaches related_threshold; else ``none``."""
+
+    match_threshold: float
+    match_margin_weight: float
+    related_threshold: float
+    related_lead_weight: float = 0.0
+
+    def match_fit(self, signals: Signals) -> float:
+        return signals.wording + self.match_margin_weight * signals.wording_margin
+
+    def related_fit(self, signals: Signals) -> float:
+        return signals.section + self.related_lead_weight * signals.section_lead
+
+    def decide(self, signals: Signals) -> str:
+        if self.match_fit(signals) >= self.match_threshold:
+            return MATCH
+        return RELATED if self.related_fit(signals) >= self.related_threshold else NONE
