@@ -114,18 +114,21 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
-    """Validate the corpus and print every problem with its file and line."""
+    """Validate the corpus: print every problem and warning with its file and line."""
     from .corpus import check_corpus
+    from .lint import corpus_warnings
 
     docs, problems = check_corpus(config.corpus, config.max_file_bytes)
-    for problem in problems:
-        print(
-            f"{config.corpus / problem.path if problem.line else problem.path}"
-            f"{':' + str(problem.line) if problem.line else ''}: {problem.message}"
-        )
+    warnings = corpus_warnings(docs)
+    for problem, prefix in [(p, "") for p in problems] + [(w, "warning: ") for w in warnings]:
+        where = f"{config.corpus / problem.path}:{problem.line}" if problem.line else problem.path
+        print(f"{where}: {prefix}{problem.message}")
     if problems:
-        print(f"{len(problems)} problem(s) in {config.corpus}", file=sys.stderr)
+        print(f"{len(problems)} problem(s), {len(warnings)} warning(s) in {config.corpus}", file=sys.stderr)
         return 1
+    if warnings:
+        print(f"{len(warnings)} warning(s) in {config.corpus}", file=sys.stderr)
+        return 1 if args.strict else 0
     print(f"ok: {len(docs)} answers in {config.corpus}")
     return 0
 
@@ -179,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("check", help=cmd_check.__doc__, description=cmd_check.__doc__)
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help=cmd_serve.__doc__, description=cmd_serve.__doc__)
