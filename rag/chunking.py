@@ -7,10 +7,20 @@ import re
 from dataclasses import asdict, dataclass
 
 from .corpus import Document
-from .outline import ANSWER_HEADING, HEADING, PATH_SEPARATOR, ROLE_ANSWER, heading_title, section_role
+from .outline import (
+    ANSWER_HEADING,
+    CRITERIA_HEADING,
+    HEADING,
+    PATH_SEPARATOR,
+    ROLE_ANSWER,
+    heading_title,
+    section_role,
+)
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;.])\s*")
-CHUNKING_VERSION = 2  # 2: questions per section, section roles
+CHUNKING_VERSION = 3  # 2: questions per section, section roles; 3: generated questions for 考核点
+# What a candidate asks when they want a question's 考核点 rather than its answer.
+CRITERIA_QUESTIONS = ("面试官问“{q}”，想考察什么能力？", "What is the interviewer looking for when they ask: {q}")
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,8 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
             chunks.append(make("section", path, piece.text, piece.start, piece.end, role))
         top, _, title = section.partition(PATH_SEPARATOR)
         questions = dict(doc.section_questions).get(title, ()) if top == ANSWER_HEADING else ()
+        if section == CRITERIA_HEADING:
+            questions = tuple(template.format(q=doc.question) for template in CRITERIA_QUESTIONS)
         if questions:
             filled = [number for number, text in lines if text.strip()]
             for question in dict.fromkeys(questions):
