@@ -126,7 +126,8 @@ def card_html(
     first = hits[0][1]
     links = " ".join(f'<a href="#rag-hit-{rank}">#{rank}</a>' for rank, _ in hits[1:])
     jump = f'<span class="rag-also-links">另见 Also: {links}</span>' if links else ""
-    dated = f'<span class="rag-dated-tag">{esc(doc.reviewed)}</span>' if doc is not None and doc.reviewed else ""
+    reviewed = doc.reviewed if doc is not None else ""
+    dated = f'<span class="rag-dated-tag">核对 Checked {esc(reviewed)}</span>' if reviewed else ""
     sections = "".join(
         section_html(rank, result, terms, fit, also=i > 0) for i, ((rank, result), fit) in enumerate(zip(hits, fits))
     )
