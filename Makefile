@@ -28,8 +28,8 @@ test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q
 
 eval: $(VENV)/.installed
-	$(VENV)/bin/rag eval eval/dev.yaml --calibrate
-	$(VENV)/bin/rag eval eval/heldout.yaml
+	$(VENV)/bin/rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate
+	$(VENV)/bin/rag eval eval/heldout.yaml eval/sections-heldout.yaml
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m benchmarks.search
