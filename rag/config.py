@@ -55,8 +55,8 @@ class Config:
     fetch_k: int = 400
     match_threshold: float = 0.8981  # calibrated with `rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate`
     match_margin_weight: float = 1.0
-    related_threshold: float = 0.8964
-    related_lead_weight: float = 1.5
+    related_threshold: float = 0.8753
+    related_lead_weight: float = 1.0
     question_weight: float = 2.0
     meta_weight: float = 1.0
     max_query_chars: int = 500
