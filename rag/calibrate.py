@@ -11,6 +11,7 @@ from .search import Searcher
 from .verdict import NONE, Signals, VerdictRule
 
 MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def _cuts(values: list[float]) -> list[float]:
 
 
 def calibrate_verdicts(searcher: Searcher, queries: list[LabelledQuery]) -> Calibration:
-    """Choose match threshold and margin weight, then related threshold and lead weight, by balanced accuracy.
+    """Choose the match rule, then the related rule (threshold and weights), by balanced accuracy.
 
     The match rule is chosen on rephrasings (should be ``match``) against not-covered queries
     (should not); the related threshold on not-covered queries (should be ``none``) against
@@ -67,11 +68,13 @@ def calibrate_verdicts(searcher: Searcher, queries: list[LabelledQuery]) -> Cali
             if accuracy > best[0] + 1e-9:
                 best = (accuracy, cut, weight)
     match_accuracy, match_threshold, weight = best
-    chosen: tuple[float, float, float] = (-1.0, 0.0, 0.0)  # accuracy, threshold, weight
+    chosen: tuple[float, VerdictRule] = (-1.0, VerdictRule(match_threshold, weight, 0.0))
     for lead_weight in MARGIN_WEIGHTS:
-        for cut in _cuts([s.section + lead_weight * s.section_lead for s in signals]):
-            rule = VerdictRule(match_threshold, weight, cut, lead_weight)
-            accuracy = _balanced(signals, is_none, lambda s, r=rule: r.decide(s) == NONE)
-            if accuracy > chosen[0] + 1e-9:
-                chosen = (accuracy, cut, lead_weight)
-    return Calibration(VerdictRule(match_threshold, weight, chosen[1], chosen[2]), match_accuracy, chosen[0])
+        for words_weight in KNOWN_WORDS_WEIGHTS:
+            fits = [s.section + lead_weight * s.section_lead + words_weight * s.known_words for s in signals]
+            for cut in _cuts(fits):
+                rule = VerdictRule(match_threshold, weight, cut, lead_weight, words_weight)
+                accuracy = _balanced(signals, is_none, lambda s, r=rule: r.decide(s) == NONE)
+                if accuracy > chosen[0] + 1e-9:
+                    chosen = (accuracy, rule)
+    return Calibration(chosen[1], match_accuracy, chosen[0])

@@ -112,8 +112,13 @@ class Searcher:
         self.embedders: list[Embedder] = _load_embedders([e["name"] for e in index.manifest["embedders"]], config)
         self.sections = SectionMap(self.chunks)
         self.verdict_rule = VerdictRule(
-            config.match_threshold, config.match_margin_weight, config.related_threshold, config.related_lead_weight
+            config.match_threshold,
+            config.match_margin_weight,
+            config.related_threshold,
+            config.related_lead_weight,
+            config.known_words_weight,
         )
+        self._vocabulary = frozenset(index.bm25.vocab_dict)
 
     def search(self, query: str, k: int = 5, part: int | None = None, mode: str = "hybrid") -> SearchResponse:
         """Search one query; see ``search_batch``."""
@@ -171,6 +176,11 @@ class Searcher:
             )
         return out
 
+    def _known_words(self, query: str) -> float:
+        """The share of the query's keywords that occur anywhere in the index (1.0 when it has none)."""
+        tokens = tokenize(query)
+        return round(sum(t in self._vocabulary for t in tokens) / len(tokens), 4) if tokens else 1.0
+
     def _bm25_hits(self, query: str) -> dict[int, float]:
         tokens = tokenize(query)
         if not tokens or not self.chunks:
@@ -221,7 +231,9 @@ class Searcher:
         top_wording = wording.get(best_question, 0.0)
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
         lead = similarity_lead(ranked[0].similarity, dense)
-        signals = Signals(top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead)
+        signals = Signals(
+            top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead, self._known_words(query)
+        )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)

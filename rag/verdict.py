@@ -21,29 +21,38 @@ class Signals:
         section_lead: how far the best chunk stands out: its similarity minus the mean of the
             nearest chunks'. A question the bank covers is close to a few chunks; one it does not
             cover is a little close to many.
+        known_words: the share of the query's keywords that occur anywhere in the bank (0–1); a
+            question about something the bank never mentions (MoE, pricing) has unknown words.
     """
 
     wording: float = 0.0
     wording_margin: float = 0.0
     section: float = 0.0
     section_lead: float = 0.0
+    known_words: float = 0.0
 
 
 @dataclass(frozen=True)
 class VerdictRule:
     """``match`` when wording + match_margin_weight x wording_margin reaches match_threshold; else
-    ``related`` when section + related_lead_weight x section_lead reaches related_threshold; else ``none``."""
+    ``related`` when section + related_lead_weight x section_lead + known_words_weight x known_words
+    reaches related_threshold; else ``none``."""
 
     match_threshold: float
     match_margin_weight: float
     related_threshold: float
     related_lead_weight: float = 0.0
+    known_words_weight: float = 0.0
 
     def match_fit(self, signals: Signals) -> float:
         return signals.wording + self.match_margin_weight * signals.wording_margin
 
     def related_fit(self, signals: Signals) -> float:
-        return signals.section + self.related_lead_weight * signals.section_lead
+        return (
+            signals.section
+            + self.related_lead_weight * signals.section_lead
+            + self.known_words_weight * signals.known_words
+        )
 
     def decide(self, signals: Signals) -> str:
         if self.match_fit(signals) >= self.match_threshold:
