@@ -128,13 +128,13 @@ class History:
             raise sqlite3.OperationalError(f"cannot switch to WAL mode (journal mode is {mode})")
         connection.execute("PRAGMA synchronous = FULL")
         if not self._checked:
-            connection.executescript(SCHEMA)
             columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
-            if not columns >= ATTEMPT_COLUMNS:
+            if columns and not columns >= ATTEMPT_COLUMNS:
                 raise HistoryError(
                     f"{self.path} is not a practice history: its 'attempts' table lacks "
                     f"{', '.join(sorted(ATTEMPT_COLUMNS - columns))}"
                 )
+            connection.executescript(SCHEMA)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._checked = True
 

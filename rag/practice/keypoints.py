@@ -32,6 +32,7 @@ class KeyPoint:
     sentences: tuple[str, ...]
     start_line: int
     end_line: int
+    text: str  # the section's Markdown, for showing it
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Reference:
     rubric: tuple[str, ...]
     spoken: tuple[str, ...]
     spoken_line: int  # first line of the spoken version in the file, 0 when there is none
+    spoken_text: str = ""  # its Markdown
 
     def find(self, label: str) -> list[KeyPoint]:
         """Key points whose title is ``label`` or starts with it (labels may shorten long headings)."""
@@ -57,10 +59,11 @@ class Reference:
 def split_sentences(text: str) -> list[str]:
     """Sentences of Chinese/English text or Markdown: list markers and emphasis removed, blanks dropped."""
     out = []
-    for piece in SENTENCE_END.split(text):
-        piece = EMPHASIS.sub("", LIST_MARK.sub("", piece)).strip()
-        if piece and re.search(r"\w", piece):
-            out.append(piece)
+    for line in text.split("\n"):
+        for piece in SENTENCE_END.split(LIST_MARK.sub("", line)):
+            piece = EMPHASIS.sub("", piece).strip()
+            if piece and re.search(r"\w", piece):
+                out.append(piece)
     return out
 
 
@@ -91,12 +94,18 @@ def _sentences(lines: list[tuple[int, str]]) -> tuple[str, ...]:
     return tuple(s for _, line in lines for s in split_sentences(line))
 
 
+def _markdown(lines: list[tuple[int, str]]) -> str:
+    """The section's own lines, without italic editor's notes, as Markdown."""
+    return "\n".join(line for _, line in lines if not NOTE_LINE.match(line)).strip("\n")
+
+
 def reference_of(doc: Document) -> Reference:
     """Read the key points, rubric and spoken version of one corpus document."""
     key_points: list[KeyPoint] = []
     rubric: tuple[str, ...] = ()
     spoken: tuple[str, ...] = ()
     spoken_line = 0
+    spoken_text = ""
     section = ""
     for level, title, lines in _blocks(doc):
         if level == 2:
@@ -104,10 +113,11 @@ def reference_of(doc: Document) -> Reference:
         content = _content_lines(lines)
         if SPOKEN_MARK in title:
             spoken, spoken_line = _sentences(content), (content[0][0] if content else 0)
+            spoken_text = _markdown(lines)
         elif level == 2 and title == RUBRIC_HEADING:
             rubric = tuple(EMPHASIS.sub("", LIST_MARK.sub("", line)).strip() for _, line in content)
         elif level == 3 and section == ANSWER_HEADING and content and not title.startswith(STRUCTURE_TITLES):
-            key_points.append(KeyPoint(title, _sentences(content), content[0][0], content[-1][0]))
+            key_points.append(KeyPoint(title, _sentences(content), content[0][0], content[-1][0], _markdown(lines)))
     return Reference(
         question_id=doc.id,
         question=doc.question,
@@ -118,4 +128,5 @@ def reference_of(doc: Document) -> Reference:
         rubric=rubric,
         spoken=spoken,
         spoken_line=spoken_line,
+        spoken_text=spoken_text,
     )

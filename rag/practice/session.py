@@ -60,7 +60,8 @@ class Practice:
 
     def __init__(self, config: Config, history: History | None = None):
         self.config = config
-        self.history = history or History(config.data_dir / HISTORY_FILE)
+        self.data_dir = config.data_dir.resolve()  # fixed now: a server's working folder may change later
+        self.history = history or History(self.data_dir / HISTORY_FILE)
         self.thresholds = Thresholds(config.practice_partly_threshold, config.practice_covered_threshold)
         self.schedule = ReviewSchedule()
         self._lock = threading.Lock()
@@ -91,7 +92,7 @@ class Practice:
         with self._lock:
             if self._scorer is None or self._scorer.references is not references:
                 embedder = get_embedder(practice_embedder_name(self.config), self.config)
-                vectors = SentenceVectors(embedder, self.config.data_dir / VECTOR_FOLDER)
+                vectors = SentenceVectors(embedder, self.data_dir / VECTOR_FOLDER)
                 self._scorer = Scorer(references, vectors, self.thresholds)
             return self._scorer
 
