@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import REPO_CORPUS, free_port
+from tests.test_practice_cli import key_points
 from tests.test_ui_browser import CHROMIUM_ARGS, TIMEOUT_MS, browser  # noqa: F401  (module-scoped fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
@@ -72,7 +73,7 @@ def test_practise_one_question_end_to_end(page, practice_server):
     assert 0 < coverage <= 100
     assert page.locator("#pr-feedback .pr-score-num").inner_text() == str(coverage)
     statuses = page.locator("#pr-feedback .pr-point").evaluate_all("els => els.map(e => e.dataset.status)")
-    assert len(statuses) == 7 and "covered" in statuses and "missed" in statuses
+    assert len(statuses) == len(key_points("2.5")) and "covered" in statuses and "missed" in statuses
     covered = page.locator("#pr-feedback .pr-covered").first
     assert covered.locator(".pr-you").inner_text().split(maxsplit=2)[-1] in ANSWER
     missed = page.locator("#pr-feedback .pr-missed").first

@@ -15,6 +15,14 @@ from tests.conftest import REPO, REPO_CORPUS
 ANSWER = "幻觉就是模型编造内容。我们用RAG检索知识库并标注引用，检索不到就转人工。所以我认为要把幻觉控制在可接受范围。"
 
 
+def key_points(qid: str) -> list[str]:
+    from rag import load_corpus
+    from rag.practice import reference_of
+
+    doc = next(d for d in load_corpus(REPO_CORPUS) if d.id == qid)
+    return [k.title for k in reference_of(doc).key_points]
+
+
 def rag(config_file, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "rag", "--config", str(config_file), *args]
@@ -37,7 +45,8 @@ def test_practice_json_contract_and_history(hash_config_file, tmp_path):
     assert set(data) == {"question_id", "question", "coverage", "points", "delivery", "rubric", "url", "attempt",
                          "next_due"}
     assert data["question_id"] == "2.5" and 0 <= data["coverage"] <= 100
-    assert len(data["points"]) == 7 and {p["status"] for p in data["points"]} <= {"covered", "partly", "missed"}
+    assert [p["title"] for p in data["points"]] == key_points("2.5")
+    assert {p["status"] for p in data["points"]} <= {"covered", "partly", "missed"}
     assert set(data["points"][0]) == {"title", "status", "score", "answer_sentence", "reference_sentence", "path",
                                       "start_line", "end_line", "in_spoken"}
     assert set(data["delivery"]) >= {"characters", "words", "speaking_seconds", "fillers", "filler_count",

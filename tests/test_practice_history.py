@@ -83,6 +83,8 @@ def test_forget_deletes_everything(tmp_path):
     record(history, "秘密回答 secret answer two")
     assert history.forget() == 2
     assert history.attempts() == [] and history.due_dates() == {}
+    assert record(history, "new start")[0].id == 1
+    history.forget()
     leftovers = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("practice.sqlite3"))
     assert "秘密回答".encode() not in leftovers and b"secret answer" not in leftovers
 

@@ -139,10 +139,10 @@ def _layout() -> _Parts:
         question = gr.Dropdown([], label="问题 Question", scale=3, min_width=240, elem_id="pr-question")
         next_btn = gr.Button("下一道到期 Next due", scale=1, min_width=120, elem_id="pr-next")
     shown = gr.HTML(render.question_html(None), elem_id="pr-shown")
-    with gr.Row(elem_id="pr-timer", equal_height=True):
+    with gr.Row(elem_id="pr-timer", equal_height=False):
         seconds = gr.Number(DEFAULT_SECONDS, label="计时秒数 Timer seconds", precision=0, minimum=10, maximum=1800,
                             min_width=140, elem_id="pr-seconds")
-        start_btn = gr.Button("开始计时 Start timer", min_width=120, elem_id="pr-start")
+        start_btn = gr.Button("开始计时 Start timer", min_width=120, scale=0, elem_id="pr-start")
         countdown = gr.HTML('<span class="pr-countdown">2:00</span>', elem_id="pr-countdown")
     answer = gr.Textbox(
         label="你的回答 Your answer",

@@ -218,6 +218,7 @@ class History:
                 count = db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
                 db.execute("DELETE FROM attempts")
                 db.execute("DELETE FROM cards")
+                db.execute("DELETE FROM sqlite_sequence WHERE name = 'attempts'")  # ids restart: no count left
                 db.execute("COMMIT")
                 db.execute("VACUUM")
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
