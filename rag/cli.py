@@ -1,4 +1,4 @@
-"""The ``rag`` command: index, ask, eval, check, serve. A thin layer over the library."""
+"""The ``rag`` command: index, ask, eval, check, serve, practice, eval-practice. A thin layer over the library."""
 
 from __future__ import annotations
 
@@ -195,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="password required to rebuild the index from the page")
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index at start")
     p.set_defaults(func=cmd_serve)
+
+    from .cli_practice import add_commands as add_practice_commands
+
+    add_practice_commands(sub)
     return parser
 
 

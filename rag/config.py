@@ -40,6 +40,10 @@ class Config:
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
         max_query_chars: longer queries are truncated (with a notice).
         max_file_bytes: corpus files larger than this are rejected.
+        data_dir: folder of the practice history (``practice.sqlite3``) and cached practice vectors.
+        practice_max_answer_chars: longer practice answers are truncated (with a notice).
+        practice_partly_threshold / practice_covered_threshold: key point scores (z units) from which a
+            point counts as partly / fully covered; calibrated with ``rag eval-practice --calibrate``.
     """
 
     corpus: Path = Path("corpus")
@@ -63,6 +67,10 @@ class Config:
     meta_weight: float = 1.0
     max_query_chars: int = 500
     max_file_bytes: int = 512_000
+    data_dir: Path = Path("data")
+    practice_max_answer_chars: int = 3000
+    practice_partly_threshold: float = 2.96  # both calibrated on the tune half of eval/practice.yaml
+    practice_covered_threshold: float = 3.11
 
     @property
     def cpu_threads(self) -> int:
@@ -70,7 +78,7 @@ class Config:
         return max(1, min(self.threads, os.cpu_count() or 1))
 
 
-_PATH_FIELDS = {"corpus", "index"}
+_PATH_FIELDS = {"corpus", "index", "data_dir"}
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
 

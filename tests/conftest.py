@@ -85,3 +85,35 @@ def ui_server(request, tmp_path_factory, real_index):
         yield SimpleNamespace(url=demo.local_url, finder=finder, config=config, password=password)
     finally:
         demo.close()
+
+
+# --- Practice fixtures (tests/test_practice_*.py) ---
+
+
+@pytest.fixture(scope="session")
+def practice_vectors(tmp_path_factory) -> Path:
+    """A practice-vectors folder holding the real bank's e5-small sentence vectors, embedded once per session."""
+    from rag.practice import Practice
+
+    root = tmp_path_factory.mktemp("practice-data")
+    Practice(load_config(corpus=REPO_CORPUS, index=root / "no-index", data_dir=root)).scorer()
+    return root / "practice-vectors"
+
+
+@pytest.fixture
+def e5_practice(tmp_path, practice_vectors):
+    """Practice over the real corpus with e5-small and a private, empty history."""
+    from rag.practice import Practice
+
+    data = tmp_path / "data"
+    shutil.copytree(practice_vectors, data / "practice-vectors")
+    return Practice(load_config(corpus=REPO_CORPUS, index=tmp_path / "index", data_dir=data))
+
+
+@pytest.fixture
+def hash_practice(corpus_copy, tmp_path):
+    """Practice with the model-free hash embedder over a corpus copy: for plumbing, not meaning."""
+    from rag.practice import Practice
+
+    return Practice(load_config(corpus=corpus_copy, index=tmp_path / "index", data_dir=tmp_path / "data",
+                                embedders=["hash"]))

@@ -5,7 +5,13 @@ import importlib
 
 import pytest
 
-BENCHMARKS = ["benchmarks.common", "benchmarks.search", "benchmarks.embedders", "benchmarks.load"]
+BENCHMARKS = [
+    "benchmarks.common",
+    "benchmarks.search",
+    "benchmarks.embedders",
+    "benchmarks.load",
+    "benchmarks.practice",
+]
 
 
 @pytest.mark.parametrize("module", BENCHMARKS)

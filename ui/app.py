@@ -19,7 +19,8 @@ import gradio as gr
 
 from rag import AnswerFinder, Config, CorpusError, RagError
 
-from . import render
+from . import practice_tab, render
+from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
 
 TITLE = "面试答案查找 Interview Answer Finder"
@@ -173,7 +174,9 @@ def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
     Launch it with ``launch()`` (or pass ``css=ui.app.CSS`` to ``Blocks.launch``).
     """
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        parts = _layout(password)
+        with gr.Tab("搜索 Search", id="search", elem_id="rag-tab-search"):
+            parts = _layout(password)
+        practice_tab.build(demo, finder.config)
         _wire(demo, parts, _Handlers(finder, password))
     return demo
 
@@ -185,7 +188,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
         server_name=host,
         server_port=port,
         share=share,
-        css=CSS,
+        css=CSS + PRACTICE_CSS,
         head=HEAD,
         quiet=True,
         prevent_thread_lock=True,

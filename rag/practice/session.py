@@ -1,0 +1,181 @@
+"""Practice as a service: pick a question, score an answer, store the attempt, schedule the next review.
+
+One ``Practice`` serves the CLI and every page session: the embedder is the one the index uses (loaded
+once per process and shared with search), the reference vectors are embedded once, and the corpus is
+re-read when a file changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ..config import Config
+from ..corpus import corpus_hashes, load_corpus
+from ..embedders import get_embedder
+from ..store import read_manifest
+from .errors import PracticeInputError
+from .history import Attempt, History, Progress, now_utc
+from .keypoints import Reference, reference_of
+from .schedule import ReviewSchedule, next_question
+from .scoring import Feedback, Scorer, Thresholds
+from .vectors import SentenceVectors
+
+log = logging.getLogger(__name__)
+HISTORY_FILE = "practice.sqlite3"
+VECTOR_FOLDER = "practice-vectors"
+EMPTY_ANSWER = "The answer is empty: nothing was scored or saved. 回答为空，未评分也未保存。"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A scored and stored attempt, with when the question is due again."""
+
+    feedback: Feedback
+    attempt: Attempt
+    due: str
+
+    def to_dict(self) -> dict:
+        """Feedback plus the stored attempt: the JSON of ``rag practice --json``."""
+        return {
+            **self.feedback.to_dict(),
+            "attempt": {"id": self.attempt.id, "created_at": self.attempt.created_at, "seconds": self.attempt.seconds},
+            "next_due": self.due,
+        }
+
+
+def practice_embedder_name(config: Config) -> str:
+    """The embedder practice scores with: the index's first one if an index exists, else the configured one."""
+    manifest = read_manifest(config.index)
+    if manifest and manifest.get("embedders"):
+        return manifest["embedders"][0]["name"]
+    return config.embedders[0]
+
+
+class Practice:
+    """Questions, scoring, history and schedule over one configuration."""
+
+    def __init__(self, config: Config, history: History | None = None):
+        self.config = config
+        self.data_dir = config.data_dir.resolve()  # fixed now: a server's working folder may change later
+        self.history = history or History(self.data_dir / HISTORY_FILE)
+        self.thresholds = Thresholds(config.practice_partly_threshold, config.practice_covered_threshold)
+        self.schedule = ReviewSchedule()
+        self._lock = threading.Lock()
+        self._hashes: dict[str, str] = {}
+        self._references: dict[str, Reference] = {}
+        self._scorer: Scorer | None = None
+        self._reload()
+
+    def _reload(self) -> None:
+        """Read the corpus again if any file changed since it was last read."""
+        hashes = corpus_hashes(self.config.corpus)
+        if hashes == self._hashes:
+            return
+        docs = load_corpus(self.config.corpus, self.config.max_file_bytes)
+        self._references = {doc.id: reference_of(doc) for doc in docs}
+        self._hashes = hashes
+        self._scorer = None
+
+    def references(self) -> dict[str, Reference]:
+        """Every bank question's reference, in bank order (re-read when the corpus changed)."""
+        with self._lock:
+            self._reload()
+            return self._references
+
+    def scorer(self) -> Scorer:
+        """The scorer, built on first use (embeds the reference sentences not cached yet)."""
+        references = self.references()
+        with self._lock:
+            if self._scorer is None or self._scorer.references is not references:
+                embedder = get_embedder(practice_embedder_name(self.config), self.config)
+                vectors = SentenceVectors(embedder, self.data_dir / VECTOR_FOLDER)
+                self._scorer = Scorer(references, vectors, self.thresholds)
+            return self._scorer
+
+    def question(self, question_id: str) -> Reference:
+        """The reference of one question.
+
+        Raises:
+            PracticeInputError: the id is not in the bank (the error names it).
+        """
+        references = self.references()
+        if question_id not in references:
+            known = ", ".join(references)
+            raise PracticeInputError(f"question {question_id!r} is not in the bank; choose one of {known}")
+        return references[question_id]
+
+    def questions(self, part: int | None = None) -> list[Reference]:
+        """Bank questions in order, of one part when given."""
+        return [r for r in self.references().values() if part is None or r.part == part]
+
+    def pick(self, question_id: str | None = None, part: int | None = None) -> tuple[Reference, str]:
+        """The question to practise and why (``chosen``, ``due``, ``new`` or ``soonest``).
+
+        Without an id, the next due question is picked (of ``part`` when given).
+        """
+        if question_id:
+            return self.question(question_id), "chosen"
+        candidates = [r.question_id for r in self.questions(part)]
+        if not candidates:
+            raise PracticeInputError(f"part {part} has no questions in the bank")
+        chosen, reason = next_question(candidates, self.history.due_dates(), now_utc())
+        return self.question(chosen), reason
+
+    def clean(self, answer: str) -> tuple[str, str]:
+        """The answer to score and a notice (truncation), or an error for an empty answer."""
+        text = (answer or "").replace("\r\n", "\n").strip()
+        if not text:
+            raise PracticeInputError(EMPTY_ANSWER)
+        limit = self.config.practice_max_answer_chars
+        if len(text) > limit:
+            notice = (
+                f"The answer was longer than {limit} characters; only the first {limit} were scored and saved. "
+                f"回答超过 {limit} 字，只评分并保存了前 {limit} 字。"
+            )
+            return text[:limit], notice
+        return text, ""
+
+    def feedback(self, question_id: str, answer: str) -> Feedback:
+        """Score an answer without storing it."""
+        reference = self.question(question_id)
+        text, notice = self.clean(answer)
+        return self.scorer().score(reference, text, notice)
+
+    def submit(
+        self, question_id: str, answer: str, seconds: float | None = None, when: datetime | None = None
+    ) -> Submission:
+        """Score an answer, store the attempt and reschedule its question, in one transaction.
+
+        Raises:
+            PracticeInputError: empty answer or unknown question (nothing is stored).
+            HistoryError: the history file cannot be written (it is left as it was).
+        """
+        feedback = self.feedback(question_id, answer)
+        when = when or now_utc()
+        attempt, due = self.history.record(
+            question_id,
+            feedback.answer,
+            feedback.coverage,
+            feedback.missed,
+            None if seconds is None else round(float(seconds), 1),
+            lambda card: self.schedule.review(card, feedback.coverage, when),
+            when,
+        )
+        return Submission(feedback, attempt, due)
+
+    def progress(self) -> list[tuple[Reference, Progress | None]]:
+        """Every bank question with its record so far (None when never practised)."""
+        done = self.history.progress()
+        return [(ref, done.get(qid)) for qid, ref in self.references().items()]
+
+    def forget(self) -> int:
+        """Delete the whole practice history; return how many attempts were deleted."""
+        return self.history.forget()
+
+    @property
+    def history_file(self) -> Path:
+        return self.history.path

@@ -1,0 +1,82 @@
+"""Sentence vectors of the reference answers, embedded once and kept in the data folder.
+
+Embedding the bank's ~600 reference sentences takes e5-small 10–40 s on two cores; the vectors are
+saved per embedder (``<data_dir>/practice-vectors/<embedder id>.npz``, no pickle) and only sentences
+not seen before are embedded on later runs. A damaged cache file is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..embedders import Embedder
+
+log = logging.getLogger(__name__)
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+class SentenceVectors:
+    """A thread-safe map from sentence to vector for one embedder, saved in ``folder`` when given."""
+
+    def __init__(self, embedder: Embedder, folder: Path | None):
+        self.embedder = embedder
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", embedder.id)
+        self.file = folder / f"{name}.npz" if folder is not None else None
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        if self.file is None or not self.file.is_file():
+            return
+        try:
+            with np.load(self.file, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+            if vectors.ndim != 2 or vectors.shape[1] != self.embedder.dim or len(keys) != len(vectors):
+                raise ValueError(f"shape {vectors.shape} does not fit embedder {self.embedder.id}")
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            log.warning("ignoring the damaged practice vector cache %s (%s); it is rebuilt", self.file, exc)
+            return
+        self._vectors = {str(k): v for k, v in zip(keys, vectors)}
+
+    def _save(self) -> None:
+        """Write the cache beside itself and swap it in, so a crash never leaves half a file."""
+        if self.file is None:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            keys = np.array(list(self._vectors), dtype="<U24")
+            vectors = np.stack(list(self._vectors.values())).astype(np.float32)
+            fd, tmp = tempfile.mkstemp(prefix=".vectors-", suffix=".npz", dir=self.file.parent)
+            with os.fdopen(fd, "wb") as out:
+                np.savez(out, keys=keys, vectors=vectors)
+            os.replace(tmp, self.file)
+        except OSError as exc:  # a cache that cannot be written only costs time
+            log.warning("could not save the practice vector cache %s: %s", self.file, exc)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of reference sentences, embedding (and saving) only the ones not cached yet."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if _key(t) not in self._vectors))
+            if missing:
+                for text, vector in zip(missing, self.encode(missing)):
+                    self._vectors[_key(text)] = vector
+                self._save()
+            return np.stack([self._vectors[_key(t)] for t in texts]) if texts else self.encode([])
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of sentences, not cached. Both sides use the query mode: matching is symmetric."""
+        return self.embedder.encode_queries(list(texts))

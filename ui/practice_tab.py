@@ -1,0 +1,205 @@
+"""The 练习 Practice tab: pick a question, answer it (optionally against a countdown), get feedback, see progress.
+
+``build(demo, config)`` adds the tab to an open ``gr.Blocks``; handlers are thin calls into
+``rag.practice.Practice``. The countdown runs in the browser and never touches the answer box, so an
+answer is kept when the time runs out. Time taken is measured on the server from when the question
+was shown (or the timer started) to the submit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import gradio as gr
+
+from rag import Config, RagError
+from rag.practice import HistoryError, Practice, PracticeInputError
+
+from . import practice_render as render
+
+log = logging.getLogger(__name__)
+PARTS = [("全部 All", "all"), ("1", "1"), ("2", "2"), ("3", "3")]
+DEFAULT_SECONDS = 120
+FORGET_UNCONFIRMED = "先勾选确认 Tick the box to confirm: nothing was deleted."
+UNAVAILABLE = "练习暂不可用 Practice is unavailable: {error}"
+
+COUNTDOWN_JS = """
+(seconds) => {
+  const box = document.querySelector('#pr-countdown .pr-countdown');
+  if (!box) { return []; }
+  const total = Math.max(1, Math.round(Number(seconds) || 120));
+  const end = Date.now() + total * 1000;
+  clearInterval(window.prCountdown);
+  const show = () => {
+    const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    box.textContent = Math.floor(left / 60) + ':' + String(left % 60).padStart(2, '0');
+    if (left === 0) {
+      clearInterval(window.prCountdown);
+      box.classList.add('pr-over');
+      box.textContent += ' 时间到 Time is up: your answer is kept, submit when ready';
+    } else {
+      box.classList.remove('pr-over');
+    }
+  };
+  show();
+  window.prCountdown = setInterval(show, 250);
+  return [];
+}
+"""
+
+
+@dataclass
+class _Parts:
+    part: gr.Radio
+    question: gr.Dropdown
+    next_btn: gr.Button
+    shown: gr.HTML
+    seconds: gr.Number
+    start_btn: gr.Button
+    countdown: gr.HTML
+    answer: gr.Textbox
+    submit_btn: gr.Button
+    feedback: gr.HTML
+    progress: gr.HTML
+    confirm: gr.Checkbox
+    forget_btn: gr.Button
+    forget_msg: gr.Markdown
+    started: gr.State
+
+
+class _Handlers:
+    """Each handler calls ``Practice`` once and returns component values."""
+
+    def __init__(self, practice: Practice):
+        self.practice = practice
+        self.corpus_root = practice.config.corpus.name
+
+    def _choices(self, part: str) -> list[tuple[str, str]]:
+        number = None if part in (None, "", "all") else int(part)
+        return [(f"{r.question_id} {r.question}", r.question_id) for r in self.practice.questions(number)]
+
+    def next_due(self, part: str = "all"):
+        """The next due question (of the part): dropdown, question, clock start, cleared answer and feedback."""
+        number = None if part in (None, "", "all") else int(part)
+        reference, why = self.practice.pick(part=number)
+        dropdown = gr.Dropdown(choices=self._choices(part), value=reference.question_id)
+        return dropdown, render.question_html(reference, why), time.time(), "", ""
+
+    def choose(self, question_id: str):
+        """A question picked from the list: shown, clock restarted."""
+        if not question_id:
+            return render.question_html(None), None
+        reference, why = self.practice.pick(question_id)
+        return render.question_html(reference, why), time.time()
+
+    def restart_clock(self) -> float:
+        return time.time()
+
+    def submit(self, question_id: str, answer: str, started: float | None):
+        """Score and store the answer; an empty answer or a bad question id only gets a message."""
+        seconds = time.time() - started if started else None
+        try:
+            submission = self.practice.submit(question_id or "", answer or "", seconds)
+        except PracticeInputError as exc:
+            gr.Warning(str(exc))
+            return f'<div class="rag-notice" role="alert">{render.esc(str(exc))}</div>', self.progress()
+        except HistoryError as exc:
+            raise gr.Error(str(exc)) from exc
+        reference = self.practice.question(question_id)
+        return render.feedback_html(submission, reference, self.corpus_root), self.progress()
+
+    def progress(self) -> str:
+        try:
+            return render.progress_html(self.practice.progress())
+        except HistoryError as exc:
+            return f'<div class="rag-notice" role="alert">{render.esc(str(exc))}</div>'
+
+    def forget(self, confirmed: bool):
+        if not confirmed:
+            return FORGET_UNCONFIRMED, self.progress(), False
+        try:
+            count = self.practice.forget()
+        except HistoryError as exc:
+            raise gr.Error(str(exc)) from exc
+        return f"已删除 Deleted {count} attempt(s) and every review date.", self.progress(), False
+
+
+def _layout() -> _Parts:
+    gr.Markdown(
+        "选一道题，像面试时一样回答（中文或英文），看看覆盖了哪些关键点。回答只保存在本机。"
+        " Answer a bank question as you would aloud, in Chinese or English, and see which key points you"
+        " covered. Answers are stored on this machine only.",
+        elem_id="pr-intro",
+    )
+    with gr.Row(elem_id="pr-pick"):
+        part = gr.Radio(PARTS, value="all", label="部分 Part", min_width=200, elem_id="pr-part")
+        question = gr.Dropdown([], label="问题 Question", scale=3, min_width=240, elem_id="pr-question")
+        next_btn = gr.Button("下一道到期 Next due", scale=1, min_width=120, elem_id="pr-next")
+    shown = gr.HTML(render.question_html(None), elem_id="pr-shown")
+    with gr.Row(elem_id="pr-timer", equal_height=False):
+        seconds = gr.Number(DEFAULT_SECONDS, label="计时秒数 Timer seconds", precision=0, minimum=10, maximum=1800,
+                            min_width=140, elem_id="pr-seconds")
+        start_btn = gr.Button("开始计时 Start timer", min_width=120, scale=0, elem_id="pr-start")
+        countdown = gr.HTML('<span class="pr-countdown">2:00</span>', elem_id="pr-countdown")
+    answer = gr.Textbox(
+        label="你的回答 Your answer",
+        placeholder="像面试时一样说出来、写下来 Write it as you would say it…",
+        lines=8,
+        max_lines=30,
+        elem_id="pr-answer",
+    )
+    submit_btn = gr.Button("提交 Submit", variant="primary", elem_id="pr-submit")
+    feedback = gr.HTML("", elem_id="pr-feedback")
+    with gr.Accordion("进度 Progress", open=True, elem_id="pr-progress-panel"):
+        progress = gr.HTML("", elem_id="pr-progress")
+        with gr.Row():
+            confirm = gr.Checkbox(
+                False, label="确认删除全部练习记录 Yes, delete my whole history", elem_id="pr-confirm"
+            )
+            forget_btn = gr.Button("删除我的记录 Delete my history", variant="stop", elem_id="pr-forget")
+        forget_msg = gr.Markdown("", elem_id="pr-forget-msg")
+    started = gr.State(None)
+    return _Parts(part, question, next_btn, shown, seconds, start_btn, countdown, answer, submit_btn, feedback,
+                  progress, confirm, forget_btn, forget_msg, started)
+
+
+def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
+    private = dict(api_visibility="private")
+    pick = dict(outputs=[p.question, p.shown, p.started, p.answer, p.feedback], **private)
+    gr.on([p.next_btn.click, p.part.change], h.next_due, inputs=[p.part], **pick)
+    p.question.input(h.choose, inputs=[p.question], outputs=[p.shown, p.started], **private)
+    p.start_btn.click(None, inputs=[p.seconds], outputs=None, js=COUNTDOWN_JS, **private)
+    p.start_btn.click(h.restart_clock, outputs=[p.started], **private)
+    p.submit_btn.click(
+        h.submit,
+        inputs=[p.question, p.answer, p.started],
+        outputs=[p.feedback, p.progress],
+        concurrency_id="practice",
+        concurrency_limit=2,
+        **private,
+    )
+    p.forget_btn.click(h.forget, inputs=[p.confirm], outputs=[p.forget_msg, p.progress, p.confirm], **private)
+    demo.load(h.next_due, inputs=[p.part], **pick)
+    demo.load(h.progress, outputs=[p.progress], **private)
+
+
+def build(demo: gr.Blocks, config: Config) -> None:
+    """Add the Practice tab to ``demo`` (call inside its ``with`` block); warms the scorer in the background."""
+    with gr.Tab("练习 Practice", id="practice", elem_id="pr-tab"):
+        try:
+            practice = Practice(config)
+        except RagError as exc:
+            gr.Markdown(UNAVAILABLE.format(error=exc), elem_id="pr-unavailable")
+            return
+        _wire(demo, _layout(), _Handlers(practice))
+
+    def warm() -> None:
+        try:
+            practice.scorer()
+        except RagError as exc:  # the first submit reports it to the user
+            log.warning("practice scorer not ready: %s", exc)
+
+    threading.Thread(target=warm, name="rag-practice-warm", daemon=True).start()
