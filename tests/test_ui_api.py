@@ -42,7 +42,8 @@ def test_search_with_only_the_question(client):
 def test_out_of_scope_question_is_not_confident(client):
     html, data = client.predict("How do I reset my router?", api_name="/search")
     assert data["confident"] is False
-    assert "No prepared answer fits this question well" in html
+    assert "Nothing in the bank covers this question" in html
+    assert data["verdict"] == "none"
     assert "rag-weak" in html
 
 
