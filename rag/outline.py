@@ -11,7 +11,7 @@ ANSWER_HEADING = "参考答案"
 CRITERIA_HEADING = "考核点"
 SPOKEN_HEADING = "两分钟口述版"
 # Sub-sections of 参考答案 that say how to approach the question rather than answer it.
-STRUCTURAL_TITLES = frozenset({"回答结构"})
+STRUCTURAL_TITLES = frozenset({"回答结构", "答题结构", "答题思路"})
 
 ROLE_ANSWER = "answer"  # content that answers the question
 ROLE_META = "meta"  # what the interviewer looks for, or how to structure the answer

@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..chunking import HEADING
-from ..corpus import ANSWER_HEADING, Document
+from ..corpus import Document
+from ..outline import ANSWER_HEADING, CRITERIA_HEADING, HEADING, STRUCTURAL_TITLES
 
-RUBRIC_HEADING = "考核点"
-SPOKEN_MARK = "口述版"
-STRUCTURE_TITLES = ("回答结构", "答题结构", "答题思路")
+SPOKEN_MARK = "口述版"  # also a spoken sub-section under another title, e.g. "### 口述版（约2分钟）"
+
 # Sentence ends; a newline ends a sentence too (list items, paragraphs).
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=[.])(?=\s)|\n")
 LIST_MARK = re.compile(r"^\s*(?:[-*+]|\d+[.)、])\s+")
@@ -114,9 +113,9 @@ def reference_of(doc: Document) -> Reference:
         if SPOKEN_MARK in title:
             spoken, spoken_line = _sentences(content), (content[0][0] if content else 0)
             spoken_text = _markdown(lines)
-        elif level == 2 and title == RUBRIC_HEADING:
+        elif level == 2 and title == CRITERIA_HEADING:
             rubric = tuple(EMPHASIS.sub("", LIST_MARK.sub("", line)).strip() for _, line in content)
-        elif level == 3 and section == ANSWER_HEADING and content and not title.startswith(STRUCTURE_TITLES):
+        elif level == 3 and section == ANSWER_HEADING and content and title not in STRUCTURAL_TITLES:
             key_points.append(KeyPoint(title, _sentences(content), content[0][0], content[-1][0], _markdown(lines)))
     return Reference(
         question_id=doc.id,
