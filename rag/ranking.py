@@ -74,7 +74,8 @@ def mean_over_embedders(per_embedder: list[dict], key) -> float:
     """Mean of one item's score over the embedders' maps (missing counts as 0), clipped to 0–1."""
     if not per_embedder:
         return 0.0
-    return float(np.clip(np.mean([side.get(key, 0.0) for side in per_embedder]), 0.0, 1.0))
+    mean = sum(side.get(key, 0.0) for side in per_embedder) / len(per_embedder)  # plain Python: called per section
+    return min(max(mean, 0.0), 1.0)
 
 
 def rank_questions(sections: SectionMap, sides: list[dict[int, float]], weights: list[float], fuse: Fuse) -> dict:
