@@ -41,8 +41,9 @@ def main() -> None:
             report = build_index(config, full=True)
             searcher = open_searcher(config, refresh=False)
             p50, _ = p50_p95(latencies_ms(searcher.search, eval_queries()[:100]))
-            m = {name: evaluate(searcher, queries, ["hybrid"])[0].hits for name, queries in sets.items()}
             cal = calibrate_verdicts(searcher, sets["dev"] + sets["sections-dev"])
+            searcher.verdict_rule = cal.rule  # each embedder set with its own calibrated verdict rule
+            m = {name: evaluate(searcher, queries, ["hybrid"])[0].hits for name, queries in sets.items()}
             print(
                 f"{label:<28}{report.seconds:>8.1f}{p50:>8.1f}"
                 f"  {m['dev']['R@1']['all']:>8.3f}{m['heldout']['R@1']['all']:>9.3f}"
