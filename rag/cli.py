@@ -45,7 +45,7 @@ def cmd_index(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_response(response, width: int = 100) -> None:
+def _print_response(response, corpus: Path, width: int = 100) -> None:
     if response.notice:
         print(response.notice)
     if not response.results:
@@ -58,7 +58,8 @@ def _print_response(response, width: int = 100) -> None:
         for line in body.split("\n"):
             print(textwrap.indent(textwrap.fill(line, width - 4) if line else "", "    "))
         src = result.source
-        print(f"    source: {src.path}:{src.start_line}-{src.end_line}" + (f"  {src.url}" if src.url else ""))
+        where = f"{(corpus / src.path).as_posix()}:{src.start_line}-{src.end_line}"
+        print(f"    source: {where}" + (f"  {src.url}" if src.url else ""))
 
 
 def cmd_ask(config: Config, args: argparse.Namespace) -> int:
@@ -78,7 +79,7 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(response.to_dict(), ensure_ascii=False))
     else:
-        _print_response(response)
+        _print_response(response, config.corpus)
     return 0 if response.results or not response.notice else 2
 
 

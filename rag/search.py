@@ -11,6 +11,7 @@ from .config import Config
 from .embedders import Embedder, get_embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
 from .outline import ROLE_ANSWER
+from .query import clean_query
 from .ranking import (
     RankedSection,
     SectionMap,
@@ -29,7 +30,7 @@ MODES = ("hybrid", "bm25", "dense")
 
 @dataclass(frozen=True)
 class Source:
-    """Where a result comes from: corpus file, line range, original article URL (seed answers)."""
+    """Where a result comes from: file (relative to the corpus folder), line range, article URL (seed answers)."""
 
     path: str
     start_line: int
@@ -154,14 +155,7 @@ class Searcher:
         return responses
 
     def _clean(self, query: str) -> tuple[str, str]:
-        text = " ".join(str(query).split())
-        if not text:
-            return "", "The question is empty: type a question. 问题为空，请输入问题。"
-        limit = self.config.max_query_chars
-        if len(text) > limit:
-            notice = f"The question was longer than {limit} characters and was truncated. 问题过长，已截断。"
-            return text[:limit], notice
-        return text, ""
+        return clean_query(query, self.config.max_query_chars)
 
     def _dense_hits(self, queries: list[str]) -> list[list[dict[int, float]]]:
         """Per embedder, per query: {chunk position: cosine similarity} of the top candidates."""
@@ -248,7 +242,7 @@ class Searcher:
             section=chunk.section,
             text=chunk.text,
             score=round(ranked.similarity, 4),
-            source=Source((self.config.corpus / chunk.path).as_posix(), chunk.start_line, chunk.end_line, chunk.url),
+            source=Source(chunk.path, chunk.start_line, chunk.end_line, chunk.url),
             part=chunk.part,
             chunk_id=chunk.id,
             role=ranked.role,

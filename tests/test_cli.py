@@ -159,3 +159,12 @@ def test_readme_documents_every_command_and_option(command):
         for flag in action.option_strings:
             if flag not in ("-h", "--help"):
                 assert flag in readme, f"README does not document {command} {flag}"
+
+
+def test_json_source_paths_are_relative_to_the_corpus(real_index):
+    """Probe L8: an absolute --corpus must not put server paths in results."""
+    out = run("ask", "LoRA怎么训练", "-k", "2", "--json", "--no-rebuild", config=real_index)
+    assert out.returncode == 0, out.stderr
+    paths = [r["source"]["path"] for r in json.loads(out.stdout)["results"]]
+    assert paths[0] == "part2/2.6-image-models-and-lora.md", paths
+    assert not any(p.startswith("/") or str(real_index.corpus) in p for p in paths)
