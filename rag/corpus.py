@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,8 @@ from .outline import ANSWER_HEADING, answer_subsections
 ID_PATTERN = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
 REVIEWED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 ORIGINS = ("seed", "authored")
+VANISHED = "the file disappeared while it was read (was it being replaced?); try again"
+_RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same mtime: re-read it
 
 
 @dataclass(frozen=True)
@@ -50,15 +56,84 @@ def file_digest(data: bytes) -> str:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """All Markdown files below the corpus folder, in a stable order."""
+    """All Markdown files (and links named like them) below the corpus folder, in a stable order."""
     if not corpus_dir.is_dir():
         raise CorpusError([CorpusProblem(str(corpus_dir), 0, "corpus folder not found")])
-    return sorted(p for p in corpus_dir.rglob("*.md") if p.is_file())
+    return sorted(p for p in corpus_dir.rglob("*.md") if p.is_symlink() or p.is_file())
 
 
-def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
-    """Map each corpus file (path relative to the corpus folder) to its content hash."""
-    return {p.relative_to(corpus_dir).as_posix(): file_digest(p.read_bytes()) for p in corpus_files(corpus_dir)}
+def _real_file(path: Path, root: Path) -> tuple[Path | None, str]:
+    """The file ``path`` really is, if it may be read as part of the corpus at ``root`` (resolved); else why not.
+
+    A link may point anywhere; only what stays inside the corpus folder is read, so a link to a
+    secret elsewhere is neither indexed nor quoted in an error message.
+    """
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        return None, VANISHED if not path.is_symlink() else "a link to a missing file; not read"
+    except (OSError, RuntimeError):
+        return None, "a link that cannot be followed (a loop?); not read"
+    if not real.is_relative_to(root):
+        return None, "a link to a file outside the corpus folder; not read"
+    if not real.is_file():
+        return None, "not a regular file; not read"
+    return real, ""
+
+
+class _DigestCache:
+    """Content hashes of files keyed by (size, mtime), so unchanged files are not read again (bounded LRU)."""
+
+    def __init__(self, size: int = 4096):
+        self._entries: OrderedDict[str, tuple[int, int, str]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def digest(self, real: Path, max_bytes: int | None) -> str | None:
+        """The file's content hash (a size marker when it is over ``max_bytes``); None when it vanished."""
+        try:
+            stat = real.stat()
+        except FileNotFoundError:
+            return None
+        if max_bytes is not None and stat.st_size > max_bytes:  # rejected by the build anyway: do not read it
+            return f"over-limit:{stat.st_size}:{stat.st_mtime_ns}"
+        key = str(real)
+        with self._lock:
+            cached = self._entries.get(key)
+        if cached is not None and cached[:2] == (stat.st_size, stat.st_mtime_ns):
+            return cached[2]
+        try:
+            digest = file_digest(real.read_bytes())
+        except FileNotFoundError:
+            return None
+        if time.time_ns() - stat.st_mtime_ns > _RACY_NS:
+            with self._lock:
+                self._entries[key] = (stat.st_size, stat.st_mtime_ns, digest)
+                self._entries.move_to_end(key)
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        return digest
+
+
+_digests = _DigestCache()
+
+
+def corpus_hashes(corpus_dir: Path, max_bytes: int | None = None) -> dict[str, str]:
+    """Map each corpus file (path relative to the corpus folder) to its content hash.
+
+    Files unchanged in size and modification time since the last call are not read again; files
+    that vanish meanwhile are left out; links leaving the corpus and files over ``max_bytes`` get a
+    marker instead of a hash (they are never read, and never match a build).
+    """
+    root = corpus_dir.resolve()
+    hashes: dict[str, str] = {}
+    for path in corpus_files(corpus_dir):
+        rel = path.relative_to(corpus_dir).as_posix()
+        real, why = _real_file(path, root)
+        digest = _digests.digest(real, max_bytes) if real is not None else (None if why == VANISHED else why)
+        if digest is not None:
+            hashes[rel] = digest
+    return hashes
 
 
 def _split_front_matter(text: str) -> tuple[str, str, int] | None:
@@ -141,12 +216,36 @@ def _answer_is_empty(body: str) -> bool:
     return not text.strip()
 
 
+def _read_bounded(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, list[CorpusProblem]]:
+    """The file's bytes, never reading more than ``max_bytes`` + 1; or the problem."""
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(max_bytes + 1) if size <= max_bytes else b""
+    except FileNotFoundError:
+        return None, [CorpusProblem(rel, 1, VANISHED)]
+    except OSError as exc:
+        return None, [CorpusProblem(rel, 1, f"cannot be read: {exc.strerror or exc}")]
+    if size > max_bytes or len(data) > max_bytes:
+        size = max(size, len(data))
+        return None, [CorpusProblem(rel, 1, f"file is {size} bytes, larger than the {max_bytes}-byte limit")]
+    return data, []
+
+
+def read_document(corpus_dir: Path, rel: str, max_bytes: int) -> tuple[Document | None, list[CorpusProblem]]:
+    """Parse the corpus file ``rel``, refusing links that leave the corpus folder."""
+    real, why = _real_file(corpus_dir / rel, corpus_dir.resolve())
+    if real is None:
+        return None, [CorpusProblem(rel, 1, why)]
+    return parse_document(real, rel, max_bytes)
+
+
 def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | None, list[CorpusProblem]]:
     """Parse one corpus file; return the document (None if unusable) and its problems."""
     problems: list[CorpusProblem] = []
-    data = path.read_bytes()
-    if len(data) > max_bytes:
-        return None, [CorpusProblem(rel, 0, f"file is {len(data)} bytes, larger than the {max_bytes}-byte limit")]
+    data, unreadable = _read_bounded(path, rel, max_bytes)
+    if data is None:
+        return None, unreadable
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -244,7 +343,7 @@ def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Docum
     first_path: dict[str, str] = {}
     for path in files:
         rel = path.relative_to(corpus_dir).as_posix()
-        doc, found = parse_document(path, rel, max_bytes)
+        doc, found = read_document(corpus_dir, rel, max_bytes)
         problems.extend(found)
         if doc is None:
             continue
