@@ -18,7 +18,8 @@ from .outline import (
 )
 
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;.])\s*")
-CHUNKING_VERSION = 3  # 2: questions per section, section roles; 3: generated questions for 考核点
+CHUNKING_VERSION = 4  # 2: questions per section, section roles; 3: generated questions for 考核点;
+# 4: paragraphs longer than max_chars split at sentence ends, then hard
 # What a candidate asks when they want a question's 考核点 rather than its answer.
 CRITERIA_QUESTIONS = ("面试官问“{q}”，想考察什么能力？", "What is the interviewer looking for when they ask: {q}")
 
@@ -99,6 +100,72 @@ def _units(lines: list[tuple[int, str]]) -> list[_Unit]:
     return units
 
 
+# Where a long line may be cut: after Chinese sentence punctuation, or after ASCII punctuation that a
+# space follows (so "0.1", "e.g." inside a word and URLs are not cut).
+SENTENCE_CUT = re.compile(r"(?<=[。！？；])\s*|(?<=[!?;.])\s+")
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the lines of ``text``."""
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    return spans
+
+
+def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of ``text[start:end]``, without the spaces between them."""
+    spans = []
+    for match in SENTENCE_CUT.finditer(text, start, end):
+        if match.start() > start:
+            spans.append((start, match.start()))
+        start = max(start, match.end())
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
+def _hard_cuts(start: int, end: int, text: str, limit: int) -> list[tuple[int, int]]:
+    """Cut one over-long sentence into pieces of at most ``limit``, at a space when one is near the end."""
+    cuts = []
+    while end - start > limit:
+        space = text.rfind(" ", start + limit // 2, start + limit)
+        stop = space if space > start else start + limit
+        cuts.append((start, stop))
+        start = stop + (1 if space > start else 0)
+    return [*cuts, (start, end)]
+
+
+def _split_long(unit: _Unit, max_chars: int) -> list[_Unit]:
+    """A paragraph longer than ``max_chars`` as pieces of whole lines, each at most ``max_chars``.
+
+    A line longer than that is cut at sentence ends, and a sentence longer than that is cut hard,
+    so no single paragraph can make a huge chunk.
+    """
+    text = unit.text
+    if len(text) <= max_chars:
+        return [unit]
+    spans = []
+    for line_start, line_end in _line_spans(text):  # whole lines first (table rows, soft breaks)
+        if line_end - line_start <= max_chars:
+            spans.append((line_start, line_end))
+            continue
+        for start, end in _sentence_spans(text, line_start, line_end):
+            spans.extend(_hard_cuts(start, end, text, max_chars))
+    pieces: list[tuple[int, int]] = []
+    for start, end in spans:
+        if pieces and end - pieces[-1][0] <= max_chars:
+            pieces[-1] = (pieces[-1][0], end)
+        else:
+            pieces.append((start, end))
+    out = []
+    for start, end in pieces:
+        first = unit.start + text.count("\n", 0, start)
+        out.append(_Unit(text[start:end], first, first + text.count("\n", start, end)))
+    return out
+
+
 def _tail(text: str, limit: int) -> str:
     """The last sentences of a text, at most ``limit`` characters, for overlap."""
     sentences = [s for s in SENTENCE_END.split(text) if s]
@@ -156,7 +223,8 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
 
     Args:
         doc: a parsed corpus document.
-        max_chars: sections longer than this are split at paragraph boundaries.
+        max_chars: sections longer than this are split at paragraph boundaries, and paragraphs
+            longer than this at sentence ends (or hard, inside a sentence with none).
         overlap: characters of trailing sentences repeated at the start of the next piece.
     """
 
@@ -183,7 +251,8 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
     for section, lines in _sections(doc):
         path = section or doc.question
         role = section_role(path)
-        for piece in _split_section(_units(lines), max_chars, overlap):
+        units = [piece for unit in _units(lines) for piece in _split_long(unit, max_chars)]
+        for piece in _split_section(units, max_chars, overlap):
             chunks.append(make("section", path, piece.text, piece.start, piece.end, role))
         top, _, title = section.partition(PATH_SEPARATOR)
         questions = dict(doc.section_questions).get(title, ()) if top == ANSWER_HEADING else ()

@@ -59,3 +59,24 @@ def test_chunk_ids_depend_on_content_and_question(tmp_path):
     edited, _ = parse_document(path, path.name, 100_000)
     new_ids = {c.id for c in chunk_document(edited)}
     assert len(ids - new_ids) == 1 and len(new_ids - ids) == 1
+
+
+def test_a_giant_paragraph_is_split_into_bounded_chunks(tmp_path):
+    """Probe L6: one 460 KB paragraph became one chunk, a 2-minute embedding and a 1.7 MB search response."""
+    sentences = " ".join(f"capybara{i} word." for i in range(20_000))
+    run_on = "x" * 5_000  # no sentence end and no space at all: must be cut hard
+    body = f"# 问题\n\n## 参考答案\n\n### 巨段\n\n{sentences}\n{run_on}\n\n最后一段。\n"
+    path = write_answer(tmp_path, "3.96", "giant paragraph", body=body)
+    doc, problems = parse_document(path, path.name, 2_000_000)
+    assert not problems
+    pieces = [c for c in chunk_document(doc, max_chars=600, overlap=80) if c.kind == "section"]
+    assert len(pieces) > 500
+    assert max(len(c.text) for c in pieces) <= 600 + 80 + 1
+    text = "".join(c.text for c in pieces)
+    assert "capybara19999 word." in text and "capybara0 word." in text and "最后一段。" in text
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for piece in pieces:
+        last = piece.text.split("\n")[-1]
+        assert last in lines[piece.end_line - 1], (piece.start_line, piece.end_line, last[:40])
+    first_sentence_piece = next(c for c in pieces if "capybara0 word." in c.text)
+    assert first_sentence_piece.text.startswith("capybara0 word.") and first_sentence_piece.text.endswith(".")
