@@ -17,7 +17,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .config import Config, load_config  # noqa: E402
 from .corpus import Document, check_corpus, load_corpus
-from .errors import ConfigError, CorpusError, CorpusProblem, EmbedderError, IndexNotFound, RagError
+from .errors import ConfigError, CorpusError, CorpusProblem, EmbedderError, IndexNotFound, RagError, RebuildRunning
 from .indexer import BuildReport, build_index
 from .search import Searcher, SearchResponse, SearchResult, Source
 from .service import AnswerFinder, IndexStatus, index_status, open_searcher
@@ -34,6 +34,7 @@ __all__ = [
     "IndexNotFound",
     "IndexStatus",
     "RagError",
+    "RebuildRunning",
     "SearchResponse",
     "SearchResult",
     "Searcher",

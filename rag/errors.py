@@ -41,3 +41,7 @@ class IndexNotFound(RagError):
 
 class EmbedderError(RagError):
     """An embedding backend cannot be loaded or used (names the package to install)."""
+
+
+class RebuildRunning(RagError):
+    """A rebuild was asked for while another one is running; it was refused at once, not queued."""

@@ -74,6 +74,15 @@ def _reusable(previous: StoredIndex | None, config: Config, embedders: list[Embe
     return previous if same_embedders and same_chunking else None
 
 
+def _unchanged(previous: StoredIndex, chunks: list[Chunk], files: dict[str, str]) -> bool:
+    """True when ``previous`` already holds exactly these chunks, files and keyword tokenizer."""
+    return (
+        previous.manifest["files"] == files
+        and previous.manifest.get("tokenizer_version") == TOKENIZER_VERSION
+        and [c.to_dict() for c in previous.chunks] == [c.to_dict() for c in chunks]
+    )
+
+
 def _embed(
     embedder: Embedder,
     chunks: list[Chunk],
@@ -135,6 +144,12 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
         stored_ids = {c.id for c in reusable.chunks} if reusable is not None else set()
         report.chunks_reused = sum(1 for c in chunks if c.id in stored_ids)
         report.chunks_embedded = len(chunks) - report.chunks_reused
+        if reusable is not None and _unchanged(reusable, chunks, new_files):
+            # Nothing to do: keep serving the current build instead of writing and fsyncing a copy of it.
+            report.seconds = round(time.perf_counter() - started, 3)
+            report.index_path = str(reusable.path)
+            report_progress(1.0, report.summary())
+            return report
         dense, entries = [], []
         total = report.chunks_embedded * len(embedders)
         done = [0]

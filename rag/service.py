@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 from .config import Config
-from .corpus import Document, corpus_hashes, parse_document
-from .errors import CorpusError, IndexNotFound
+from .corpus import Document, corpus_hashes, read_document
+from .errors import CorpusError, IndexNotFound, RagError, RebuildRunning
 from .indexer import BuildReport, Progress, build_index, settings_changed
 from .search import Searcher, SearchResponse
-from .store import load_index, read_manifest
+from .store import current_build, load_index, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +31,10 @@ class IndexStatus:
     changed_files: list[str]
 
 
-def index_status(config: Config) -> IndexStatus:
-    """Describe the current index and whether the corpus changed since it was built."""
-    manifest = read_manifest(config.index)
+def _describe(manifest: dict | None, config: Config) -> IndexStatus:
+    """The status of the build with ``manifest`` (None: no index) against the corpus as it is now."""
     try:
-        hashes = corpus_hashes(config.corpus)
+        hashes = corpus_hashes(config.corpus, config.max_file_bytes)
     except CorpusError:
         hashes = {}
     if manifest is None:
@@ -42,6 +44,11 @@ def index_status(config: Config) -> IndexStatus:
     names = [e["name"] for e in manifest["embedders"]]
     stale = bool(changed) or settings_changed(manifest, config)
     return IndexStatus(True, names, manifest["chunk_count"], manifest["built_at"], stale, changed)
+
+
+def index_status(config: Config) -> IndexStatus:
+    """Describe the index on disk and whether the corpus changed since it was built."""
+    return _describe(read_manifest(config.index), config)
 
 
 def open_searcher(config: Config, refresh: bool = True) -> Searcher:
@@ -70,52 +77,112 @@ def open_searcher(config: Config, refresh: bool = True) -> Searcher:
 class AnswerFinder:
     """Thread-safe search over an index that can be rebuilt while searches go on.
 
-    Searches always use a complete loaded index; a rebuild loads the new one
-    beside it and swaps the reference only when it is ready.
+    Searches always use a complete loaded index; a rebuild loads the new one beside it and swaps
+    the reference only when it is ready. One rebuild runs at a time: another request meanwhile is
+    refused at once (``RebuildRunning``) instead of holding a thread. A newer build written by
+    another process (``rag index``, a second server) is noticed and loaded in the background.
     """
+
+    RELOAD_CHECK_SECONDS = 1.0  # how often a search or status looks for a newer build on disk
+    ANSWER_CACHE_SIZE = 64  # parsed full answers kept, one per corpus file
 
     def __init__(self, config: Config, refresh: bool = True):
         self.config = config
-        self._searcher = open_searcher(config, refresh)
         self._rebuild_lock = threading.Lock()
-        self._answers: dict[tuple[str, int, int], Document | None] = {}
+        self._answers: OrderedDict[str, tuple[tuple[int, int], Document | None]] = OrderedDict()
+        self._answers_lock = threading.Lock()
+        self._next_check = 0.0
+        self._swap(open_searcher(config, refresh))
 
     @property
     def searcher(self) -> Searcher:
         return self._searcher
 
+    def _swap(self, searcher: Searcher) -> None:
+        self._paths = {c.question_id: c.path for c in searcher.chunks}
+        self._searcher = searcher
+
     def search(self, query: str, k: int = 5, part: int | None = None) -> SearchResponse:
+        self._notice_new_build()
         return self._searcher.search(query, k, part)
+
+    def search_batch(self, queries: list[str], k: int = 5, part: int | None = None) -> list[SearchResponse]:
+        self._notice_new_build()
+        return self._searcher.search_batch(queries, k, part)
 
     def full_answer(self, question_id: str) -> Document | None:
         """The whole prepared answer of a question, as its corpus file says now (None if gone or invalid)."""
-        path = next((c.path for c in self._searcher.chunks if c.question_id == question_id), None)
-        file = self.config.corpus / path if path is not None else None
-        if file is None or not file.is_file():
+        path = self._paths.get(question_id)
+        if path is None:
             return None
-        stat = file.stat()
-        key = (path, stat.st_mtime_ns, stat.st_size)
-        if key not in self._answers:  # parsing YAML on every card made a search 3x slower
-            self._answers[key], _ = parse_document(file, path, self.config.max_file_bytes)
-        return self._answers[key]
+        try:
+            stat = (self.config.corpus / path).stat()
+        except OSError:
+            return None
+        key = (stat.st_mtime_ns, stat.st_size)
+        with self._answers_lock:
+            cached = self._answers.get(path)
+        if cached is not None and cached[0] == key:  # parsing YAML on every card made a search 3x slower
+            return cached[1]
+        doc, _ = read_document(self.config.corpus, path, self.config.max_file_bytes)
+        with self._answers_lock:
+            self._answers[path] = (key, doc)
+            self._answers.move_to_end(path)
+            while len(self._answers) > self.ANSWER_CACHE_SIZE:
+                self._answers.popitem(last=False)
+        return doc
 
     def status(self) -> IndexStatus:
-        return index_status(self.config)
+        """The index this finder answers from (not merely the newest on disk) against the corpus now."""
+        status = _describe(self._searcher.index.manifest, self.config)
+        self._notice_new_build()
+        return status
 
-    def rebuild(self, full: bool = False, progress: Progress | None = None) -> BuildReport:
+    def rebuild(self, full: bool = False, progress: Progress | None = None, wait: bool = False) -> BuildReport:
         """Refresh the index and swap it in; the old one keeps serving until then.
 
+        Args:
+            full: re-embed every chunk.
+            progress: called with (fraction, message).
+            wait: wait for a running rebuild to finish instead of refusing (for the one watcher thread).
+
         Raises:
+            RebuildRunning: another rebuild is running and ``wait`` is False.
             CorpusError: the corpus is invalid; the current index stays in use.
         """
-        with self._rebuild_lock:
+        if not self._rebuild_lock.acquire(blocking=wait):
+            raise RebuildRunning("a rebuild is already running; try again when it has finished")
+        try:
             report = build_index(self.config, full=full, progress=progress)
-            self._searcher = Searcher(load_index(self.config.index), self.config)
+            if Path(report.index_path) != self._searcher.index.path:
+                self._swap(Searcher(load_index(self.config.index), self.config))
             return report
+        finally:
+            self._rebuild_lock.release()
 
     def refresh_if_stale(self) -> BuildReport | None:
-        """Rebuild incrementally when the corpus changed since the index was built."""
-        return self.rebuild() if self.status().stale else None
+        """Rebuild incrementally when the corpus changed since the index was built (waits for a running one)."""
+        return self.rebuild(wait=True) if self.status().stale else None
+
+    def _notice_new_build(self) -> None:
+        """Load a build that another process made current, in the background (at most one check a second)."""
+        now = time.monotonic()
+        if now < self._next_check:
+            return
+        self._next_check = now + self.RELOAD_CHECK_SECONDS
+        build = current_build(self.config.index)
+        if build is None or build == self._searcher.index.path or not self._rebuild_lock.acquire(blocking=False):
+            return  # nothing new, or a rebuild is running and will swap in its own build
+        threading.Thread(target=self._reload, name="rag-reload-index", daemon=True).start()
+
+    def _reload(self) -> None:
+        try:
+            self._swap(Searcher(load_index(self.config.index), self.config))
+            log.info("Loaded the newer index build %s", self._searcher.index.path.name)
+        except (RagError, OSError, ValueError) as exc:  # e.g. pruned by another build meanwhile: retried later
+            log.warning("A newer index build could not be loaded yet: %s", exc)
+        finally:
+            self._rebuild_lock.release()
 
 
-__all__ = ["AnswerFinder", "IndexNotFound", "IndexStatus", "index_status", "open_searcher"]
+__all__ = ["AnswerFinder", "IndexNotFound", "IndexStatus", "RebuildRunning", "index_status", "open_searcher"]
