@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import Config
 from .corpus import Document, corpus_hashes, read_document
+from .embedders.shared import shared_queries
 from .errors import CorpusError, IndexNotFound, RagError, RebuildRunning
 from .indexer import BuildReport, Progress, build_index, settings_changed
 from .search import Searcher, SearchResponse
@@ -99,6 +100,8 @@ class AnswerFinder:
         return self._searcher
 
     def _swap(self, searcher: Searcher) -> None:
+        # Served queries share one cached, batching query encoder per model (it outlives rebuilds).
+        searcher.embedders = [shared_queries(e) for e in searcher.embedders]
         self._paths = {c.question_id: c.path for c in searcher.chunks}
         self._searcher = searcher
 
