@@ -71,7 +71,9 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
         return 2
     searcher = open_searcher(config, refresh=not args.no_rebuild)
     if args.question is None:
-        lines = [line.rstrip("\n") for line in sys.stdin]
+        # Bytes that are not UTF-8 become lone surrogates, which the query cleaner removes with a
+        # notice: one bad line is answered like the others instead of stopping the whole batch.
+        lines = [line.decode("utf-8", "surrogateescape").rstrip("\r\n") for line in sys.stdin.buffer]
         for response in searcher.search_batch(lines, k=args.k, part=args.part):
             print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
         return 0
@@ -154,6 +156,17 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _at_least_one(text: str) -> int:
+    """argparse type of -k: a whole number, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag", description="Find prepared answers to AIGC / AI PM interview questions."
@@ -170,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help=cmd_ask.__doc__, description=cmd_ask.__doc__)
     p.add_argument("question", nargs="?", help="the question; with --json and no question, one per stdin line")
-    p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
+    p.add_argument("-k", type=_at_least_one, default=5, help="number of results (default 5)")
     p.add_argument("--part", type=int, choices=(1, 2, 3), help="only answers of this part")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index if the corpus changed")

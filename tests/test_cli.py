@@ -168,3 +168,42 @@ def test_json_source_paths_are_relative_to_the_corpus(real_index):
     paths = [r["source"]["path"] for r in json.loads(out.stdout)["results"]]
     assert paths[0] == "part2/2.6-image-models-and-lora.md", paths
     assert not any(p.startswith("/") or str(real_index.corpus) in p for p in paths)
+
+
+def test_invalid_utf8_in_the_question_is_answered_without_a_traceback(real_index):
+    """Probe L3: a 35-line traceback instead of a one-line error or an answer."""
+    out = run("ask", os.fsdecode(b"hallu\xffcination"), "-k", "1", "--json", "--no-rebuild", config=real_index)
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    data = json.loads(out.stdout)
+    assert data["query"] == "hallucination" and data["results"][0]["question_id"] == "2.5"
+
+
+def test_one_bad_stdin_line_does_not_lose_the_batch(real_index):
+    """Probe L3: one invalid UTF-8 line gave 0 output lines for the whole batch."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8:strict"}  # as in en_US.UTF-8
+    args = [sys.executable, "-m", "rag", "--corpus", str(real_index.corpus), "--index", str(real_index.index)]
+    out = subprocess.run(
+        [*args, "ask", "--json", "-k", "1", "--no-rebuild"],
+        input=b"hallucination\n\xff\xfe bad\nwhat is lora\n",
+        capture_output=True,
+        env=env,
+        timeout=600,
+    )
+    assert out.returncode == 0 and b"Traceback" not in out.stderr, out.stderr
+    lines = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
+    assert [line["query"] for line in lines] == ["hallucination", "bad", "what is lora"]
+    assert lines[0]["results"] and lines[2]["results"] and "removed" in lines[1]["notice"]
+
+
+@pytest.mark.parametrize("k", ["0", "-1"])
+def test_ask_refuses_a_k_below_one(k):
+    """Probe L10: -k 0 printed nothing and exited 0."""
+    out = run("ask", "what is lora", "-k", k, "--no-rebuild")
+    assert out.returncode == 2 and "-k" in out.stderr and "at least 1" in out.stderr, out.stderr
+
+
+def test_check_names_file_and_line_for_an_oversized_file(hash_config):
+    (hash_config.corpus / "part1" / "9.9-big.md").write_bytes(b"x" * 600_000)
+    out = run("check", config=hash_config)
+    assert out.returncode == 1
+    assert f"{hash_config.corpus}/part1/9.9-big.md:1: file is 600000 bytes" in out.stdout, out.stdout
