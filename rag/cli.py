@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .config import Config, load_config
-from .errors import CorpusError, RagError
+from .errors import ConfigError, CorpusError, RagError
 
+PASSWORD_ENV = "RAG_PASSWORD"
 VERDICT_LINES = {
     "match": "Match: this is one of the prepared questions; its answer comes first. 题库中有这道题：",
     "related": "Related: not a prepared question, but these sections help. 题库中没有这道题，以下章节可以参考：",
@@ -138,8 +140,37 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_password(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> str | None:
+    """The rebuild password from --password-file, --password or $RAG_PASSWORD (in that order); None if none.
+
+    Raises:
+        ConfigError: the file cannot be read, or the password is empty.
+    """
+    if args.password_file is not None:
+        try:
+            password = Path(args.password_file).read_text(encoding="utf-8").split("\n", 1)[0].rstrip("\r")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"--password-file {args.password_file}: cannot be read: {exc}") from exc
+        source = f"--password-file {args.password_file}"
+    elif args.password is not None:
+        print(
+            f"rag serve: --password is visible to other users of this machine (ps); prefer {PASSWORD_ENV} "
+            "or --password-file",
+            file=sys.stderr,
+        )
+        password, source = args.password, "--password"
+    elif PASSWORD_ENV in environ:
+        password, source = environ[PASSWORD_ENV], PASSWORD_ENV
+    else:
+        return None
+    if not password:
+        raise ConfigError(f"{source}: the rebuild password must not be empty")
+    return password
+
+
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    """Serve the web UI (builds or refreshes the index first)."""
+    """Serve the web UI and the JSON API (builds or refreshes the index first)."""
+    password = serve_password(args)
     try:
         from ui.app import serve
     except ImportError as exc:
@@ -150,7 +181,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         port=args.port,
         share=args.share,
         watch=args.watch,
-        password=args.password,
+        password=password,
         refresh=not args.no_rebuild,
     )
     return 0
@@ -206,7 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     p.add_argument("--watch", action="store_true", help="refresh the index whenever a corpus file changes")
     p.add_argument("--share", action="store_true", help="also create a public Gradio share link")
-    p.add_argument("--password", help="password required to rebuild the index from the page")
+    secret = p.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--password", help=f"password required to rebuild the index (visible in ps: prefer ${PASSWORD_ENV})"
+    )
+    secret.add_argument("--password-file", help="read the rebuild password from this file (first line)")
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index at start")
     p.set_defaults(func=cmd_serve)
 

@@ -99,6 +99,11 @@ class AnswerFinder:
     def searcher(self) -> Searcher:
         return self._searcher
 
+    @property
+    def rebuilding(self) -> bool:
+        """True while a rebuild (or the loading of a newer build) is running."""
+        return self._rebuild_lock.locked()
+
     def _swap(self, searcher: Searcher) -> None:
         # Served queries share one cached, batching query encoder per model (it outlives rebuilds).
         searcher.embedders = [shared_queries(e) for e in searcher.embedders]

@@ -128,3 +128,29 @@ def test_phone_width_does_not_overflow(open_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     widths = page.locator("#rag-results .rag-card").evaluate_all("els => els.map(e => e.getBoundingClientRect().right)")
     assert max(widths) <= 390
+
+
+def test_corpus_errors_in_the_warning_toast_are_text(open_page, ui_server):
+    """Probe L1: a file name and a YAML error were rendered as HTML in the toast (a live link, a cut message)."""
+    part3 = ui_server.config.corpus / "part3"
+    evil = part3 / "3.6-<img src=x onerror=alert('toast')><a href=https:&#47;&#47;evil.example>CLICK ME.md"
+    bad_yaml = part3 / "3.62-badyaml2.md"
+    evil.write_text("no front matter\n", encoding="utf-8")
+    front = '---\nid: "3.62"\nquestion: "a" b\npart: {number: 3, title: t}\norigin: authored\n---\n'
+    bad_yaml.write_text(front + "\n## 参考答案\n\ntext\n", encoding="utf-8")
+    try:
+        page = open_page()
+        page.get_by_text("索引 Index").first.click()
+        page.locator("#rag-rebuild").click()
+        toast = page.locator('[data-testid="toast-text"]').first
+        toast.wait_for()
+        page.wait_for_timeout(500)
+        text = toast.inner_text()
+        assert "<img src=x onerror=alert('toast')><a href=https:&#47;&#47;evil.example>CLICK ME.md" in text
+        assert "expected <block end>, but found '<scalar>'" in text
+        assert "\n" in text.strip()  # the problems stay on their own lines
+        assert toast.locator("img, a").count() == 0
+        assert page.dialogs == []
+    finally:
+        evil.unlink()
+        bad_yaml.unlink()

@@ -6,20 +6,28 @@ Named API endpoints (usable from ``gradio_client``):
   plus ``question_ids``; each result's ``source.path`` is named ``source.file`` there, because
   gradio_client treats any ``{"path": ...}`` object in an output as a file to download)
 - ``/rebuild`` (full=False, password="") → (summary text, index status HTML)
+
+Plain HTTP clients use the JSON API at ``/api`` instead (``ui.api``); Gradio's REST shortcut
+``/gradio_api/run/...`` is closed, so those two endpoints are reached through Gradio's queue.
 """
 
 from __future__ import annotations
 
-import hmac
+import html
 import sys
 import threading
 from dataclasses import dataclass
 
 import gradio as gr
+from starlette.middleware import Middleware
+from starlette.routing import Mount
 
-from rag import AnswerFinder, Config, CorpusError, RagError
+from rag import AnswerFinder, Config, ConfigError, CorpusError, RagError, RebuildRunning
 
 from . import practice_tab, render
+from .api import create_api
+from .auth import PasswordGate, TooManyAttempts, WrongPassword
+from .limits import BodyLimit, upload_blockers
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
 
@@ -37,7 +45,9 @@ WRONG_PASSWORD = "密码错误，未重建 Wrong password: the index was not reb
 CORPUS_PROBLEMS = (
     "语料有问题，未重建；旧索引继续使用 Corpus problems: nothing was rebuilt, the old index keeps serving."
 )
+REBUILD_RUNNING = "已有重建在进行，请稍后再试 A rebuild is already running: try again when it has finished."
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+CACHE_CLEANUP = (3600, 3600)  # Gradio's temporary files: look every hour, delete those older than an hour
 
 
 @dataclass
@@ -59,16 +69,42 @@ class _Parts:
     summary: gr.Textbox
 
 
+def _toast(text: str) -> str:
+    """Text for ``gr.Warning``/``gr.Error``, which render HTML: escaped, with its line breaks kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _k(value: object) -> int:
+    if value is None:
+        return 5
+    if isinstance(value, bool) or not isinstance(value, int | float) or not float(value).is_integer():
+        raise gr.Error(f"结果数 k must be a whole number from 1 to 10, got {value!r:.40}")
+    if not 1 <= value <= 10:
+        raise gr.Error(f"结果数 k must be from 1 to 10, got {value!r:.40}")
+    return int(value)
+
+
+def _part(value: object) -> int | None:
+    if value in (None, "", "all"):
+        return None
+    if value in ("1", "2", "3") or (type(value) is int and value in (1, 2, 3)):
+        return int(value)
+    raise gr.Error(f"部分 part must be 'all', '1', '2' or '3', got {value!r:.40}")
+
+
 class _Handlers:
     """Event handlers: each calls the library once and turns the answer into component values."""
 
-    def __init__(self, finder: AnswerFinder, password: str | None):
+    def __init__(self, finder: AnswerFinder, gate: PasswordGate):
         self.finder = finder
-        self.password = password
+        self.gate = gate
 
-    def search(self, question: str, k: float = 5, part: str = "all") -> tuple[str, dict]:
-        k = max(1, min(int(k), 10))
-        response = self.finder.search(question or "", k, None if part in (None, "", "all") else int(part))
+    def search(self, question: str | None, k: object = 5, part: object = "all") -> tuple[str, dict]:
+        # Inputs arrive unprocessed (preprocess=False): a raw API call may send anything, and a
+        # clear message beats a TypeError inside the slider's preprocessing.
+        if question is not None and not isinstance(question, str):
+            raise gr.Error("提问 question must be text")
+        response = self.finder.search(question or "", _k(k), _part(part))
         data = response.to_dict()
         for result in data["results"]:
             # gradio_client would take any {"path": str} in an output for a file to download.
@@ -80,19 +116,33 @@ class _Handlers:
     def status(self) -> str:
         return render.status_html(self.finder.status())
 
-    def rebuild(self, full: bool = False, password: str = "", progress=gr.Progress()) -> tuple[str, str]:  # noqa: B008
-        if self.password is not None and not hmac.compare_digest(
-            (password or "").encode("utf-8"), self.password.encode("utf-8")
-        ):
-            gr.Warning(WRONG_PASSWORD)
-            return WRONG_PASSWORD, self.status()
+    def _refuse(self, message: str) -> tuple[str, str]:
+        gr.Warning(_toast(message))
+        return message, self.status()
+
+    def rebuild(
+        self,
+        full: bool = False,
+        password: str = "",
+        request: gr.Request = None,
+        progress=gr.Progress(),  # noqa: B008
+    ) -> tuple[str, str]:
+        if not isinstance(full, bool):
+            raise gr.Error("完全重建 full must be true or false")
         try:
-            report = self.finder.rebuild(full=bool(full), progress=lambda f, msg: progress(f, desc=msg))
+            self.gate.check(password, request.client.host if request is not None and request.client else "unknown")
+        except WrongPassword:
+            return self._refuse(WRONG_PASSWORD)
+        except TooManyAttempts as exc:
+            return self._refuse(f"密码错误次数过多 Too many wrong passwords: try again in {exc.retry_after} s.")
+        try:
+            report = self.finder.rebuild(full=full, progress=lambda f, msg: progress(f, desc=msg))
+        except RebuildRunning:
+            return self._refuse(REBUILD_RUNNING)
         except CorpusError as exc:
-            gr.Warning(f"{CORPUS_PROBLEMS}\n{exc}")
-            return f"{CORPUS_PROBLEMS}\n{exc}", self.status()
+            return self._refuse(f"{CORPUS_PROBLEMS}\n{exc}")
         except RagError as exc:  # e.g. an embedder that cannot load: the old index keeps serving too
-            raise gr.Error(f"重建失败 Rebuild failed: {exc}") from exc
+            raise gr.Error(_toast(f"重建失败 Rebuild failed: {exc}")) from exc
         return render.report_text(report), self.status()
 
 
@@ -143,25 +193,31 @@ def _layout(password: str | None) -> _Parts:
     )
 
 
+SEARCH_CONCURRENCY = 8  # searches in flight; concurrent ones share one query-embedding call
+
+
 def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
-    # Searches share one pool and never wait behind a rebuild, which has its own pool of one.
-    search = dict(fn=h.search, inputs=[p.question, p.k, p.part], outputs=[p.results, p.data])
+    # Searches share one pool and never wait behind a rebuild, which has a pool of its own. A rebuild
+    # requested while one runs is refused at once by the finder, so that pool may hold more than one.
+    search = dict(fn=h.search, inputs=[p.question, p.k, p.part], outputs=[p.results, p.data], preprocess=False)
     gr.on(
         [p.question.submit, p.search_btn.click],
         **search,
         api_name="search",
         concurrency_id="search",
-        concurrency_limit=4,
+        concurrency_limit=SEARCH_CONCURRENCY,
         trigger_mode="always_last",
     )
-    p.examples.load_input_event.then(**search, api_visibility="private", concurrency_id="search", concurrency_limit=4)
+    p.examples.load_input_event.then(
+        **search, api_visibility="private", concurrency_id="search", concurrency_limit=SEARCH_CONCURRENCY
+    )
     p.rebuild_btn.click(
         h.rebuild,
         inputs=[p.full, p.password],
         outputs=[p.summary, p.status],
         api_name="rebuild",
         concurrency_id="rebuild",
-        concurrency_limit=1,
+        concurrency_limit=4,
     )
     # The status is read again whenever the panel opens: a --watch refresh may have changed it.
     demo.load(h.status, outputs=[p.status], api_visibility="private")
@@ -171,19 +227,35 @@ def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
 def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
     """The page over ``finder``; rebuilding needs ``password`` when one is given.
 
-    Launch it with ``launch()`` (or pass ``css=ui.app.CSS`` to ``Blocks.launch``).
+    The JSON API (``ui.api``) over the same finder and password is kept as ``demo.http_api``;
+    ``launch`` mounts it at ``/api``.
+
+    Raises:
+        ConfigError: the password is empty.
     """
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+    if password is not None and not password:
+        raise ConfigError("the rebuild password must not be empty")
+    gate = PasswordGate(password)
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
         with gr.Tab("搜索 Search", id="search", elem_id="rag-tab-search"):
             parts = _layout(password)
         practice_tab.build(demo, finder.config)
-        _wire(demo, parts, _Handlers(finder, password))
+        _wire(demo, parts, _Handlers(finder, gate))
+    demo.http_api = create_api(finder, gate)
     return demo
 
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bool = False, block: bool = True):
-    """Start the server with the page's CSS; returns at once when ``block`` is False."""
-    demo.queue(default_concurrency_limit=1)
+    """Start the server with the page's CSS and the JSON API at ``/api``; returns at once when ``block`` is False.
+
+    Locked down for a page that takes no files: uploads are refused (and capped at 1 byte behind
+    that), request bodies are limited, Gradio's monitoring pages are off, and Gradio's REST
+    shortcut past the queue is closed, so every page event obeys its concurrency limit.
+    """
+    demo.queue(default_concurrency_limit=1, api_open=False)
+    routes = [*upload_blockers()]
+    if getattr(demo, "http_api", None) is not None:
+        routes.append(Mount("/api", app=demo.http_api))
     demo.launch(
         server_name=host,
         server_port=port,
@@ -192,6 +264,9 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
         head=HEAD,
         quiet=True,
         prevent_thread_lock=True,
+        max_file_size=1,
+        enable_monitoring=False,
+        app_kwargs={"routes": routes, "middleware": [Middleware(BodyLimit)]},
     )
     if block:
         demo.block_thread()
@@ -222,6 +297,16 @@ def watch_corpus(finder: AnswerFinder, stop: threading.Event | None = None) -> t
     return thread
 
 
+def exposure_warnings(host: str, share: bool, password: str | None) -> list[str]:
+    """What to tell the person starting the server about who else could rebuild the index."""
+    warnings = []
+    if password is None and share:
+        warnings.append("--share makes a public link: anyone with it may rebuild the index; set a password.")
+    if password is None and host not in LOCAL_HOSTS:
+        warnings.append(f"listening on {host}: anyone who can reach it may rebuild the index; set a password.")
+    return warnings
+
+
 def serve(
     config: Config,
     host: str = "127.0.0.1",
@@ -231,18 +316,17 @@ def serve(
     password: str | None = None,
     refresh: bool = True,
 ) -> None:
-    """Build or refresh the index if needed, then serve the page until interrupted."""
+    """Build or refresh the index if needed, then serve the page and the JSON API until interrupted."""
+    if password is not None and not password:
+        raise ConfigError("the rebuild password must not be empty")
+    for warning in exposure_warnings(host, share, password):
+        print(f"rag serve: {warning} (RAG_PASSWORD, --password-file or --password)", file=sys.stderr)
     finder = AnswerFinder(config, refresh=refresh)
     if watch:
         watch_corpus(finder)
     demo = build_app(finder, password)
-    if host not in LOCAL_HOSTS and password is None:
-        print(
-            f"rag serve: listening on {host}: anyone who can reach it may rebuild the index; "
-            "use --password to protect rebuilding.",
-            file=sys.stderr,
-        )
     launch(demo, host, port, share, block=False)
     print(f"Serving the answer finder at {demo.local_url}" + (f" and {demo.share_url}" if demo.share_url else ""))
+    print(f"JSON API at {demo.local_url}api/ (documentation: {demo.local_url}api/docs)")
     print("Press Ctrl+C to stop.", flush=True)
     demo.block_thread()

@@ -1,0 +1,102 @@
+"""`rag serve` password handling (probe L7): sources, empty passwords, warnings, throttled guesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from rag import ConfigError
+from rag.cli import build_parser, serve_password
+from tests.conftest import REPO
+from ui.app import exposure_warnings
+from ui.auth import PasswordGate, TooManyAttempts, WrongPassword
+
+
+def serve_args(*extra: str):
+    return build_parser().parse_args(["serve", *extra])
+
+
+def test_the_password_comes_from_a_file_the_option_or_the_environment(tmp_path, capsys):
+    secret = tmp_path / "pw"
+    secret.write_text("from file\nignored second line\n", encoding="utf-8")
+    assert serve_password(serve_args("--password-file", str(secret)), {}) == "from file"
+    assert serve_password(serve_args(), {"RAG_PASSWORD": "from env"}) == "from env"
+    assert serve_password(serve_args(), {}) is None
+    assert serve_password(serve_args("--password", "typed"), {"RAG_PASSWORD": "env"}) == "typed"
+    assert "visible to other users" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(("--password", ""), {}), ((), {"RAG_PASSWORD": ""}), (("--password-file", "EMPTY"), {})],
+)
+def test_an_empty_password_is_refused(tmp_path, args, env):
+    empty = tmp_path / "empty"
+    empty.write_text("\n", encoding="utf-8")
+    args = tuple(str(empty) if a == "EMPTY" else a for a in args)
+    with pytest.raises(ConfigError, match="must not be empty"):
+        serve_password(serve_args(*args), env)
+
+
+def test_rag_serve_with_an_empty_password_stops_with_one_line(tmp_path):
+    """Before: the server started, and rebuilding worked with an empty password."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run(
+        [sys.executable, "-m", "rag", "--index", str(tmp_path / "none"), "serve", "--password", "", "--no-rebuild"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 1
+    assert "must not be empty" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_exposure_warnings():
+    assert exposure_warnings("127.0.0.1", False, None) == []
+    assert any("--share" in w for w in exposure_warnings("127.0.0.1", True, None))
+    assert any("0.0.0.0" in w for w in exposure_warnings("0.0.0.0", False, None))
+    assert exposure_warnings("0.0.0.0", True, "secret") == []
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_wrong_guesses_are_refused_for_a_growing_delay_per_client():
+    clock = Clock()
+    gate = PasswordGate("right", clock)
+    for _ in range(PasswordGate.FREE_ATTEMPTS):
+        with pytest.raises(WrongPassword):
+            gate.check("wrong", "10.0.0.1")
+    with pytest.raises(TooManyAttempts) as caught:
+        gate.check("right", "10.0.0.1")  # refused without comparing, even when right
+    assert caught.value.retry_after == 1
+    gate.check("right", "10.0.0.2")  # another client is not affected
+    clock.now += 1.01
+    with pytest.raises(WrongPassword):
+        gate.check("wrong again", "10.0.0.1")
+    with pytest.raises(TooManyAttempts) as caught:
+        gate.check("right", "10.0.0.1")
+    assert caught.value.retry_after == 2  # doubled
+    clock.now += 2.01
+    gate.check("right", "10.0.0.1")  # a right password clears the count
+    with pytest.raises(WrongPassword):
+        gate.check("wrong", "10.0.0.1")
+
+
+@pytest.mark.parametrize("given", [None, 1234, ["right"], {"p": "right"}, "right ", "righ", "\ud800"])
+def test_only_the_exact_string_opens(given):
+    gate = PasswordGate("right")
+    with pytest.raises(WrongPassword):
+        gate.check(given, "c")
+
+
+def test_no_password_means_open_and_an_empty_one_is_an_error():
+    PasswordGate(None).check(None, "c")
+    with pytest.raises(ValueError):
+        PasswordGate("")

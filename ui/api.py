@@ -1,0 +1,207 @@
+"""The plain JSON HTTP API, mounted beside the page at ``/api``: search, status, rebuild.
+
+Responses are built from the library's own dictionaries (``SearchResponse.to_dict()``, the index
+status, the build report), so they are exactly what ``rag ask --json`` prints and grow with it.
+Every error is ``{"error": "..."}`` with a fitting status: 400 bad input, 401 wrong password,
+409 a rebuild is running, 413 too large, 422 corpus problems, 429 too many wrong passwords.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from starlette.exceptions import HTTPException
+
+from rag import AnswerFinder, BuildReport, CorpusError, RagError, RebuildRunning
+
+from .auth import PasswordGate, TooManyAttempts, WrongPassword
+from .limits import MAX_BODY_BYTES
+
+MAX_BATCH = 64
+Part = Literal["all", "1", "2", "3"]
+CORPUS_PROBLEMS = "corpus problems: nothing was rebuilt, the previous index keeps serving"
+
+
+class SearchBody(BaseModel):
+    """One question or a list of questions, with the number of results and the part filter."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: StrictStr | list[StrictStr] = Field(description=f"a question, or a list of at most {MAX_BATCH} questions")
+    k: StrictInt = Field(5, ge=1, le=10, description="results per question")
+    part: Literal["all", "1", "2", "3", 1, 2, 3] | None = Field("all", description="only answers of this part")
+
+
+class RebuildBody(BaseModel):
+    """What to rebuild, and the password when the server has one."""
+
+    model_config = ConfigDict(extra="forbid")
+    full: StrictBool = Field(False, description="re-embed every chunk instead of only changed ones")
+    password: StrictStr = Field("", description="the server's rebuild password (empty when none is set)")
+
+
+class Source(BaseModel):
+    path: str = Field(description="file relative to the corpus folder")
+    start_line: int
+    end_line: int
+    url: str = Field(description="the original article (seed answers), else empty")
+
+
+class Result(BaseModel):
+    question_id: str
+    question: str
+    section: str
+    text: str
+    score: float = Field(description="0-1, higher is better")
+    source: Source
+
+
+class Answer(BaseModel):
+    """The shape of ``rag ask --json`` (fields may be added; clients should ignore unknown ones)."""
+
+    model_config = ConfigDict(extra="allow")
+    query: str = Field(description="the question as searched (cleaned, possibly truncated)")
+    confident: bool = Field(description="False when no prepared answer fits well")
+    results: list[Result]
+    notice: str | None = Field(None, description="present when the question was empty, cleaned or truncated")
+
+
+class Status(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    exists: bool
+    embedders: list[str]
+    chunk_count: int
+    built_at: str
+    stale: bool = Field(description="the corpus changed since the served index was built")
+    changed_files: list[str]
+    rebuild_running: bool
+    password_required: bool
+
+
+class Rebuilt(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    summary: str
+    report: dict[str, Any]
+    status: Status
+
+
+class Error(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    error: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": Error} for code in codes}
+
+
+def _part(value: object) -> int | None:
+    return None if value in (None, "all") else int(value)
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _public_report(report: BuildReport) -> dict[str, Any]:
+    """The build report without the server's absolute index path (only the build's name)."""
+    data = report.to_dict()
+    data["build"] = Path(data.pop("index_path")).name
+    return data
+
+
+def _add_error_handlers(api: FastAPI) -> None:
+    def error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+        return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "problem": e.get("msg", "")}
+                   for e in exc.errors()]  # fmt: skip
+        first = details[0] if details else {"field": "", "problem": "invalid request"}
+        return error(400, f"bad request: {first['field'] or 'body'}: {first['problem']}", details=details)
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @api.exception_handler(WrongPassword)
+    async def wrong_password(request: Request, exc: WrongPassword) -> JSONResponse:
+        return error(401, str(exc))
+
+    @api.exception_handler(TooManyAttempts)
+    async def too_many(request: Request, exc: TooManyAttempts) -> JSONResponse:
+        return error(429, str(exc), {"Retry-After": str(exc.retry_after)})
+
+    @api.exception_handler(RebuildRunning)
+    async def running(request: Request, exc: RebuildRunning) -> JSONResponse:
+        return error(409, str(exc))
+
+    @api.exception_handler(CorpusError)
+    async def corpus(request: Request, exc: CorpusError) -> JSONResponse:
+        return error(422, CORPUS_PROBLEMS, problems=[asdict(p) for p in exc.problems])
+
+    @api.exception_handler(RagError)
+    async def failed(request: Request, exc: RagError) -> JSONResponse:
+        return error(500, f"rebuild failed: {exc}")
+
+
+def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
+    """The JSON API over ``finder``; rebuilding goes through ``gate`` like the page's button."""
+    api = FastAPI(
+        title="Interview Answer Finder API",
+        version="1",
+        summary="Search the prepared AIGC / AI PM interview answers; inspect and rebuild the index.",
+        description=(
+            f"Requests larger than {MAX_BODY_BYTES} bytes are refused with 413. "
+            "Errors are JSON objects with an `error` message."
+        ),
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    _add_error_handlers(api)
+
+    def status() -> dict[str, Any]:
+        return {**asdict(finder.status()), "rebuild_running": finder.rebuilding, "password_required": gate.required}
+
+    @api.get("/search", response_model=None, responses={200: {"model": Answer}, **_errors(400, 413)})
+    def search(
+        q: Annotated[str, Query(description="the question, in Chinese or English")],
+        k: Annotated[int, Query(ge=1, le=10, description="number of results")] = 5,
+        part: Annotated[Part, Query(description="only answers of this part of the bank")] = "all",
+    ) -> JSONResponse:
+        """Search one question; the same JSON object as ``rag ask --json``."""
+        return JSONResponse(finder.search(q, k, _part(part)).to_dict())
+
+    @api.post("/search", response_model=None, responses={200: {"model": Answer}, **_errors(400, 413)})
+    def search_many(body: SearchBody) -> JSONResponse:
+        """Search one question (returns one object) or a list of them (returns a list, in order)."""
+        if isinstance(body.q, str):
+            return JSONResponse(finder.search(body.q, body.k, _part(body.part)).to_dict())
+        if len(body.q) > MAX_BATCH:
+            raise HTTPException(413, f"too many questions: at most {MAX_BATCH} per request, got {len(body.q)}")
+        return JSONResponse([r.to_dict() for r in finder.search_batch(body.q, body.k, _part(body.part))])
+
+    @api.get("/status", response_model=None, responses={200: {"model": Status}})
+    def get_status() -> JSONResponse:
+        """The index this server answers from, and whether the corpus changed since it was built."""
+        return JSONResponse(status())
+
+    @api.post("/rebuild", response_model=None,
+              responses={200: {"model": Rebuilt}, **_errors(400, 401, 409, 413, 422, 429, 500)})  # fmt: skip
+    def rebuild(request: Request, body: RebuildBody | None = None) -> JSONResponse:
+        """Refresh the index (or re-embed everything with ``full``) and serve the new one.
+
+        Needs the server's password when it has one. Refused with 409 while another rebuild runs.
+        """
+        body = body or RebuildBody()
+        gate.check(body.password, _client(request))
+        report = finder.rebuild(full=body.full)
+        return JSONResponse({"summary": report.summary(), "report": _public_report(report), "status": status()})
+
+    return api
