@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .config import Config
 from .corpus import Document, corpus_hashes, read_document
@@ -18,6 +23,7 @@ from .search import Searcher, SearchResponse
 from .store import current_build, load_index, read_manifest
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,35 @@ def open_searcher(config: Config, refresh: bool = True) -> Searcher:
                 raise
             log.warning("%s\nThe previous index is still in use; fix the corpus and it is refreshed next time.", exc)
     return Searcher(load_index(config.index), config)
+
+
+REBUILD_NICENESS = 10  # searches get the cores first while a rebuild embeds
+
+
+def _at_low_priority(work: Callable[[], T]) -> T:
+    """Run ``work`` on a fresh thread with a lowered CPU priority, wait for it, return or raise its outcome.
+
+    On Linux the priority is per thread, and the embedding engine's worker threads that this thread
+    starts inherit it and end with it; elsewhere the work simply runs at normal priority. The
+    caller's context variables go along (Gradio's progress bar relies on them).
+    """
+    outcome: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), REBUILD_NICENESS)
+        try:
+            outcome["value"] = context.run(work)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="rag-rebuild")
+    worker.start()
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 class AnswerFinder:
@@ -161,7 +196,7 @@ class AnswerFinder:
         if not self._rebuild_lock.acquire(blocking=wait):
             raise RebuildRunning("a rebuild is already running; try again when it has finished")
         try:
-            report = build_index(self.config, full=full, progress=progress)
+            report = _at_low_priority(lambda: build_index(self.config, full=full, progress=progress))
             if Path(report.index_path) != self._searcher.index.path:
                 self._swap(Searcher(load_index(self.config.index), self.config))
             return report
