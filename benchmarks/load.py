@@ -1,13 +1,18 @@
-"""Load benchmark: concurrent clients search the running server while the index is rebuilt.
+"""Load benchmark: concurrent clients search a running server through the JSON API and through Gradio.
 
-Run: ``python -m benchmarks.load [--clients 20] [--searches 200]``. Starts ``rag serve`` on a free
-loopback port over a temporary copy of the corpus, sends every client's searches through
-``gradio_client``, triggers a full rebuild half-way, and prints errors, throughput and latency.
+Run: ``python -m benchmarks.load [--clients 20] [--searches 200] [--paths api,gradio] [--unique]``.
+Starts ``rag serve`` on a free loopback port over a temporary copy of the corpus, then for each
+path in turn sends every client's searches (``GET /api/search`` with httpx, or Gradio's ``/search``
+through its queue as the page does, or with ``gradio_client`` for path ``gradio_client``), triggers
+a full rebuild through the same path half-way, and prints errors, throughput and latency side by
+side. Queries are the dev and held-out eval questions in turn; ``--unique`` makes every request's
+text distinct, so no query embedding comes from the cache.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -16,9 +21,27 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.common import REPO, eval_queries, p50_p95
+
+Search = Callable[[str], int]  # one search; returns the number of results (0 counts as an error)
+
+
+@dataclass
+class Run:
+    """What one path did under load."""
+
+    path: str
+    requests: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    rebuild: str = ""
+    rebuild_seconds: float = 0.0
 
 
 def free_port() -> int:
@@ -40,80 +63,173 @@ def wait_for(url: str, seconds: float) -> None:
     raise RuntimeError(f"server did not start at {url}")
 
 
+def api_client(url: str) -> tuple[Search, Callable[[], str]]:
+    import httpx
+
+    http = httpx.Client(base_url=url + "api", timeout=300)
+
+    def search(query: str) -> int:
+        reply = http.get("/search", params={"q": query})
+        reply.raise_for_status()
+        return len(reply.json()["results"])
+
+    def rebuild() -> str:
+        reply = http.post("/rebuild", json={"full": True})
+        reply.raise_for_status()
+        return reply.json()["summary"]
+
+    return search, rebuild
+
+
+class GradioQueue:
+    """A lean client of Gradio's queue, speaking the same protocol as the page in a browser.
+
+    ``gradio_client`` spent 50-70 ms of CPU per call here (more than the server), so with clients
+    and server on the same two cores it measured mostly itself; this costs about 2 ms a call.
+    """
+
+    def __init__(self, url: str):
+        import httpx
+
+        self.http = httpx.Client(base_url=url + "gradio_api", timeout=300)
+        self.session = uuid.uuid4().hex
+        config = self.http.get(url + "config").json()
+        self.fn = {d["api_name"]: d["id"] for d in config["dependencies"] if d.get("api_name")}
+
+    def call(self, api_name: str, data: list) -> list:
+        """Join the queue with one event and read this session's event stream until it completes."""
+        body = {"data": data, "event_data": None, "fn_index": self.fn[api_name], "trigger_id": None,
+                "session_hash": self.session}  # fmt: skip
+        self.http.post("/queue/join", json=body).raise_for_status()
+        with self.http.stream("GET", "/queue/data", params={"session_hash": self.session}) as stream:
+            for line in stream.iter_lines():
+                message = json.loads(line[5:]) if line.startswith("data:") else {}
+                if message.get("msg") == "process_completed":
+                    if not message.get("success"):
+                        raise RuntimeError(str(message.get("output")))
+                    return message["output"]["data"]
+        raise RuntimeError("the event stream ended without a result")
+
+
+def gradio_queue(url: str) -> tuple[Search, Callable[[], str]]:
+    queue = GradioQueue(url)
+    return (
+        lambda query: len(queue.call("search", [query, 5, "all"])[1]["results"]),
+        lambda: queue.call("rebuild", [True, ""])[0].splitlines()[0],
+    )
+
+
+def gradio_client(url: str) -> tuple[Search, Callable[[], str]]:
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+
+    def search(query: str) -> int:
+        _, data = client.predict(query, api_name="/search")
+        return len(data["results"])
+
+    def rebuild() -> str:
+        summary, _ = client.predict(True, "", api_name="/rebuild")
+        return summary.splitlines()[0]
+
+    return search, rebuild
+
+
+CLIENTS = {"api": api_client, "gradio": gradio_queue, "gradio_client": gradio_client}
+
+
+def drive(path: str, url: str, clients: int, searches: int, queries: list[str], unique: bool) -> Run:
+    """``clients`` threads each send ``searches`` searches; a full rebuild starts when half are done."""
+    run = Run(path, requests=clients * searches)
+    lock = threading.Lock()
+    half = threading.Event()
+    done = [0]
+    sessions = [CLIENTS[path](url) for _ in range(clients)]
+    salt = f" ({time.time_ns()})" if unique else ""
+
+    def client_loop(n: int) -> None:
+        search, _ = sessions[n]
+        for i in range(searches):
+            query = queries[(n * searches + i) % len(queries)]
+            query = f"{query} #{n}-{i}{salt}" if unique else query
+            start = time.perf_counter()
+            try:
+                if not search(query):
+                    raise ValueError(f"no results for {query!r}")
+                elapsed = (time.perf_counter() - start) * 1000
+                with lock:
+                    run.latencies.append(elapsed)
+            except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+                with lock:
+                    run.errors.append(f"{type(exc).__name__}: {exc}")
+            with lock:
+                done[0] += 1
+                if done[0] >= run.requests // 2:
+                    half.set()
+
+    def rebuild() -> None:
+        half.wait()
+        start = time.perf_counter()
+        try:
+            run.rebuild = CLIENTS[path](url)[1]()
+        except Exception as exc:  # noqa: BLE001 - reported with the results
+            run.rebuild = f"rebuild failed: {type(exc).__name__}: {exc}"
+        run.rebuild_seconds = time.perf_counter() - start
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+    rebuilder = threading.Thread(target=rebuild)
+    started = time.perf_counter()
+    for thread in [*threads, rebuilder]:
+        thread.start()
+    for thread in [*threads, rebuilder]:
+        thread.join()
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def report(runs: list[Run]) -> None:
+    header = f"{'path':<14}{'requests':>9}{'errors':>8}{'seconds':>9}{'searches/s':>12}{'p50 ms':>8}{'p95 ms':>8}"
+    print(header)
+    print("-" * len(header))
+    for run in runs:
+        p50, p95 = p50_p95(run.latencies) if run.latencies else (float("nan"), float("nan"))
+        print(
+            f"{run.path:<14}{run.requests:>9}{len(run.errors):>8}{run.seconds:>9.1f}"
+            f"{len(run.latencies) / run.seconds:>12.1f}{p50:>8.0f}{p95:>8.0f}"
+        )
+    for run in runs:
+        print(f"{run.path}: full rebuild during load took {run.rebuild_seconds:.1f} s: {run.rebuild}")
+        if run.errors:
+            print(f"{run.path}: first error: {run.errors[0]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--searches", type=int, default=200, help="searches per client")
+    parser.add_argument("--paths", default="api,gradio", help="comma-separated: api, gradio, gradio_client")
+    parser.add_argument("--unique", action="store_true", help="make every query distinct (no cached embeddings)")
     args = parser.parse_args()
-    from gradio_client import Client
-
+    paths = [p for p in args.paths.split(",") if p]
+    if unknown := set(paths) - set(CLIENTS):
+        parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
     queries = eval_queries()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         shutil.copytree(REPO / "corpus", corpus)
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
+        env = {k: v for k, v in os.environ.items() if k != "RAG_PASSWORD"}
         server = subprocess.Popen(
             [sys.executable, "-m", "rag", "--config", str(REPO / "rag.yaml"), "--corpus", str(corpus),
              "--index", str(Path(tmp) / "index"), "serve", "--port", str(port)],
-            env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env={**env, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            wait_for(url, 300)
-            latencies: list[float] = []
-            errors: list[str] = []
-            lock = threading.Lock()
-            half = threading.Event()
-            done_count = [0]
-            total = args.clients * args.searches
-
-            def client_loop(n: int) -> None:
-                client = Client(url, verbose=False)
-                for i in range(args.searches):
-                    query = queries[(n * args.searches + i) % len(queries)]
-                    start = time.perf_counter()
-                    try:
-                        _, data = client.predict(query, api_name="/search")
-                        if not data["results"]:
-                            raise ValueError(f"no results for {query!r}")
-                        ok = True
-                    except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
-                        ok = False
-                        with lock:
-                            errors.append(f"{type(exc).__name__}: {exc}")
-                    with lock:
-                        if ok:
-                            latencies.append((time.perf_counter() - start) * 1000)
-                        done_count[0] += 1
-                        if done_count[0] >= total // 2:
-                            half.set()
-
-            rebuild_window: list[float] = []
-
-            def rebuild() -> None:
-                half.wait()
-                target = corpus / "part2" / "2.5-hallucination.md"
-                target.write_text(target.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
-                start = time.perf_counter()
-                summary, _ = Client(url, verbose=False).predict(True, "", api_name="/rebuild")
-                rebuild_window.extend([start, time.perf_counter()])
-                print(f"rebuild during load: {summary.splitlines()[0]}")
-
-            threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(args.clients)]
-            rebuilder = threading.Thread(target=rebuild)
-            started = time.perf_counter()
-            for thread in [*threads, rebuilder]:
-                thread.start()
-            for thread in [*threads, rebuilder]:
-                thread.join()
-            elapsed = time.perf_counter() - started
-            p50, p95 = p50_p95(latencies)
-            print(f"clients {args.clients} x searches {args.searches} = {total} requests in {elapsed:.1f} s")
-            print(f"errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
-            print(f"throughput: {len(latencies) / elapsed:.1f} searches/s")
-            print(f"latency through the server: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
-            if rebuild_window:
-                print(f"full rebuild took {rebuild_window[1] - rebuild_window[0]:.1f} s while searches continued")
+            wait_for(url, 600)
+            print(f"clients {args.clients} x searches {args.searches} per path; queries: "
+                  f"{'all distinct' if args.unique else f'{len(queries)} eval questions in turn'}")  # fmt: skip
+            report([drive(p, url, args.clients, args.searches, queries, args.unique) for p in paths])
         finally:
             server.terminate()
             server.wait(timeout=30)
