@@ -60,9 +60,9 @@ class Config:
     fetch_k: int = 400
     match_threshold: float = 0.8981  # calibrated with `rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate`
     match_margin_weight: float = 1.0
-    related_threshold: float = 1.2966
-    related_lead_weight: float = 3.0
-    known_words_weight: float = 0.5
+    related_threshold: float = 0.9548
+    related_lead_weight: float = 2.0
+    known_words_weight: float = 0.1
     question_weight: float = 2.0
     meta_weight: float = 1.0
     max_query_chars: int = 500
