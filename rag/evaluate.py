@@ -80,11 +80,11 @@ def evaluate(searcher: Searcher, queries: list[LabelledQuery], modes: list[str])
 
 def _table(rows: list[Metrics], figures: list[str], verdict_columns: list[tuple[str, str]]) -> list[str]:
     """One row per mode: each figure for all/zh/en, then the verdict shares."""
-    head = f"{'mode':<16}" + "".join(f"{f + ('' if g == 'all' else ' ' + g):>10}" for f in figures for g in LANGS)
+    head = f"{'mode':<16}" + "".join(f"{f + ('' if g == 'all' else ' ' + g):>12}" for f in figures for g in LANGS)
     head += "".join(f"{title:>16}" for title, _ in verdict_columns)
     lines = [head, "-" * len(head)]
     for m in rows:
-        line = f"{m.mode:<16}" + "".join(f"{m.hits.get(f, {}).get(g, 0.0):>10.3f}" for f in figures for g in LANGS)
+        line = f"{m.mode:<16}" + "".join(f"{m.hits.get(f, {}).get(g, 0.0):>12.3f}" for f in figures for g in LANGS)
         line += "".join(f"{m.verdicts.get(key, 0.0):>16.3f}" for _, key in verdict_columns)
         lines.append(line)
     return lines
