@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
+import rag.service
 from rag import Config, build_index, load_config, open_searcher
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,3 +119,19 @@ def hash_practice(corpus_copy, tmp_path):
 
     return Practice(load_config(corpus=corpus_copy, index=tmp_path / "index", data_dir=tmp_path / "data",
                                 embedders=["hash"]))
+
+
+@pytest.fixture
+def held_build(monkeypatch):
+    """Make the next builds block until ``release`` is set; ``entered`` is set when one starts."""
+    entered, release = threading.Event(), threading.Event()
+    real = rag.service.build_index
+
+    def slow_build(*args, **kwargs):
+        entered.set()
+        release.wait(120)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rag.service, "build_index", slow_build)
+    yield entered, release
+    release.set()

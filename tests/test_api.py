@@ -130,18 +130,8 @@ def test_wrong_guesses_are_slowed_down(api):
     assert api.post("/rebuild", json={"password": UI_PASSWORD}).status_code == 200
 
 
-def test_a_rebuild_while_one_runs_is_409(api, ui_server, monkeypatch):
-    import rag.service
-
-    entered, release = threading.Event(), threading.Event()
-    real = rag.service.build_index
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(rag.service, "build_index", held)
+def test_a_rebuild_while_one_runs_is_409(api, ui_server, held_build):
+    entered, release = held_build
     first: list[httpx.Response] = []
     worker = threading.Thread(target=lambda: first.append(api.post("/rebuild", json={"password": UI_PASSWORD})))
     worker.start()

@@ -7,9 +7,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
-
-import rag.service
 from rag import AnswerFinder, CorpusError, build_index
 from rag.store import BUILDS
 from tests.helpers import write_answer
@@ -22,22 +19,6 @@ def wait_for(condition, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.1)
     return False
-
-
-@pytest.fixture
-def held_build(monkeypatch):
-    """Make the next builds block until ``release`` is set; ``entered`` is set when one starts."""
-    entered, release = threading.Event(), threading.Event()
-    real = rag.service.build_index
-
-    def slow_build(*args, **kwargs):
-        entered.set()
-        release.wait(60)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(rag.service, "build_index", slow_build)
-    yield entered, release
-    release.set()
 
 
 def test_a_rebuild_while_one_runs_is_refused_at_once(hash_config, held_build):

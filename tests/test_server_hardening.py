@@ -10,7 +10,6 @@ import httpx
 import pytest
 from gradio_client import Client
 
-import rag.service
 from ui.app import REBUILD_RUNNING
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
@@ -27,17 +26,9 @@ def client(ui_server) -> Client:
     return Client(ui_server.url, verbose=False)
 
 
-def test_a_rebuild_flood_is_refused_and_the_page_stays_responsive(ui_server, http, client, monkeypatch):
+def test_a_rebuild_flood_is_refused_and_the_page_stays_responsive(ui_server, http, client, held_build):
     """Probe M1: ~41 direct /rebuild calls behind one running rebuild starved every thread for 12 s."""
-    entered, release = threading.Event(), threading.Event()
-    real = rag.service.build_index
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(120)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(rag.service, "build_index", held)
+    entered, release = held_build
     running = threading.Thread(target=lambda: ui_server.finder.rebuild(full=False))
     running.start()
     base = ui_server.url.rstrip("/")
