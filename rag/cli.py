@@ -16,7 +16,7 @@ from .errors import ConfigError, CorpusError, RagError
 
 PASSWORD_ENV = "RAG_PASSWORD"
 VERDICT_LINES = {
-    "match": "Match: this is one of the prepared questions; its answer comes first. 题库中有这道题：",
+    "match": "Match: a prepared question, or very close to one; its answer comes first. 题库中有这道题（或相近）：",
     "related": "Related: not a prepared question, but these sections help. 题库中没有这道题，以下章节可以参考：",
     "none": "None: nothing in the bank covers this question; nearest sections below. "
     "题库没有覆盖这个问题，以下是最接近的章节：",

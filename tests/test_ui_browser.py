@@ -72,7 +72,7 @@ def test_enter_shows_the_hallucination_card_with_its_source(open_page):
     assert "0." in first.locator(".rag-score-num").first.inner_text()
     banner = page.locator("#rag-results .rag-banner")
     assert "rag-verdict-match" in banner.get_attribute("class")
-    assert "This is one of the prepared questions" in banner.inner_text()
+    assert "A prepared question, or very close to one" in banner.inner_text()
 
 
 def test_full_answer_opens(open_page):

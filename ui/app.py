@@ -151,7 +151,8 @@ def _layout(password: str | None) -> _Parts:
         f"# {TITLE}\n"
         "在预备好的 AIGC / AI 产品经理面试答案中查找最接近的回答。"
         " Find the prepared interview answer closest to a question, in Chinese or English.\n\n"
-        "<small>结果的三种判断 Three verdicts: **题库中有这道题** a prepared question — its answer first; "
+        "<small>结果的三种判断 Three verdicts: **题库中有这道题** a prepared question (or very close to one) — "
+        "its answer first; "
         "**可以参考** not a prepared question, but the sections shown help; "
         "**没有覆盖** nothing in the bank covers it — nearest sections shown faded.</small>",
         elem_id="rag-title",

@@ -17,7 +17,10 @@ from .highlight import mark, query_terms
 
 UNAVAILABLE = "完整答案暂不可用 The full answer is unavailable (its file changed or was removed)."
 VERDICT_TEXT = {
-    MATCH: "✓ 题库中有这道题，它的预备答案排在最前 This is one of the prepared questions: its answer comes first",
+    MATCH: (
+        "✓ 题库中有这道题（或非常相近的题），它的预备答案排在最前 "
+        "A prepared question, or very close to one: its answer comes first"
+    ),
     RELATED: "题库中没有这道题，但以下章节可以参考 Not a prepared question, but these sections help",
     NONE: "题库没有覆盖这个问题 Nothing in the bank covers this question — 以下是最接近的章节 nearest sections below",
 }
