@@ -65,7 +65,7 @@ class SectionMap:
 
     def piece_to_show(self, key: SectionKey, side: dict[int, float]) -> int:
         """The section's best-scoring piece, else its first."""
-        pieces = self.pieces.get(key) or [p for p, k in enumerate(self.section_of) if k == key]
+        pieces = self.pieces[key]  # every section has a text piece; its section questions come after it
         scored = [p for p in pieces if p in side]
         return max(scored, key=side.__getitem__) if scored else pieces[0]
 

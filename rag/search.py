@@ -170,13 +170,11 @@ class Searcher:
             )
         return out
 
-    def _known_words(self, query: str) -> float:
+    def _known_words(self, tokens: list[str]) -> float:
         """The share of the query's keywords that occur anywhere in the index (1.0 when it has none)."""
-        tokens = tokenize(query)
         return round(sum(t in self._vocabulary for t in tokens) / len(tokens), 4) if tokens else 1.0
 
-    def _bm25_hits(self, query: str) -> dict[int, float]:
-        tokens = tokenize(query)
+    def _bm25_hits(self, tokens: list[str]) -> dict[int, float]:
         if not tokens or not self.chunks:
             return {}
         scores = self.index.bm25.get_scores(tokens)
@@ -191,28 +189,35 @@ class Searcher:
         rankings = [sorted(side, key=side.__getitem__, reverse=True) for side in sides]
         return reciprocal_rank_fusion(rankings, weights, self.config.rrf_k)
 
-    def _sides(self, query: str, dense: list[dict[int, float]], mode: str) -> tuple[list[dict], list[float]]:
-        """The chunk-score maps that rank results in this mode, with their fusion weights."""
+    def _in_part(self, side: dict[int, float], part: int | None) -> dict[int, float]:
+        return side if part is None else {i: s for i, s in side.items() if self.chunks[i].part == part}
+
+    def _sides(
+        self, tokens: list[str], dense: list[dict[int, float]], mode: str, part: int | None
+    ) -> tuple[list[dict], list[float]]:
+        """The chunk-score maps that rank results in this mode, with their fusion weights.
+
+        ``dense`` is already limited to ``part``; the keyword side is limited here, after scaling.
+        """
         if mode.startswith("dense:"):
             return [dense[[e.name for e in self.embedders].index(mode[len("dense:") :])]], [1.0]
         sides = [] if mode == "bm25" else list(dense)
         weights = [1.0] * len(sides)
         if mode != "dense":
-            bm25 = self._bm25_hits(query)
+            bm25 = self._bm25_hits(tokens)
             if self.config.fusion == "mix":  # BM25 is unbounded: scale by the query's best score
                 top = max(bm25.values(), default=1.0) or 1.0
                 bm25 = {i: s / top for i, s in bm25.items()}
-            sides.append(bm25)
+            sides.append(self._in_part(bm25, part))
             weights.append(self.config.bm25_weight)
         return sides, weights
 
     def _respond(
         self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
     ) -> SearchResponse:
-        sides, weights = self._sides(query, dense, mode)
-        if part is not None:
-            sides = [{i: s for i, s in side.items() if self.chunks[i].part == part} for side in sides]
-            dense = [{i: s for i, s in side.items() if self.chunks[i].part == part} for side in dense]
+        tokens = tokenize(query)
+        dense = [self._in_part(side, part) for side in dense]
+        sides, weights = self._sides(tokens, dense, mode, part)
         by_question = rank_questions(self.sections, sides, weights, self._fuse)
         ranked = rank_sections(
             self.sections, sides, weights, self._fuse, dense, by_question,
@@ -226,7 +231,7 @@ class Searcher:
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
         lead = similarity_lead(ranked[0].similarity, dense)
         signals = Signals(
-            top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead, self._known_words(query)
+            top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead, self._known_words(tokens)
         )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 
 from rag import BuildReport, Document, IndexStatus, SearchResponse, SearchResult
-from rag.outline import SPOKEN_HEADING
+from rag.outline import SPOKEN_HEADING, heading_title
 from rag.verdict import MATCH, NONE, RELATED
 
 from .highlight import mark, query_terms
@@ -53,15 +53,11 @@ def _answer_body(doc: Document) -> str:
     if lines and lines[0].startswith("# "):
         lines = lines[1:]
     starts = [i for i, line in enumerate(lines) if line.startswith("## ")]
-    spoken = next((i for i in starts if line_title(lines[i]) == SPOKEN_HEADING), None)
+    spoken = next((i for i in starts if heading_title(lines[i][2:]) == SPOKEN_HEADING), None)
     if spoken is None:
         return "\n".join(lines)
     end = next((i for i in starts if i > spoken), len(lines))
     return "\n".join(lines[spoken:end] + [""] + lines[:spoken] + lines[end:])
-
-
-def line_title(line: str) -> str:
-    return line.lstrip("#").strip().strip("*").strip()
 
 
 def _dating_html(doc: Document) -> str:

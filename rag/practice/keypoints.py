@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..corpus import Document
-from ..outline import ANSWER_HEADING, CRITERIA_HEADING, HEADING, STRUCTURAL_TITLES
+from ..outline import ANSWER_HEADING, CRITERIA_HEADING, HEADING, STRUCTURAL_TITLES, heading_title
 
 SPOKEN_MARK = "口述版"  # also a spoken sub-section under another title, e.g. "### 口述版（约2分钟）"
 
@@ -72,7 +72,7 @@ def _blocks(doc: Document) -> list[tuple[int, str, list[tuple[int, str]]]]:
     for offset, line in enumerate(doc.body.split("\n")):
         match = HEADING.match(line)
         if match and len(match.group(1)) in (2, 3):
-            blocks.append((len(match.group(1)), match.group(2).strip("*").strip(), []))
+            blocks.append((len(match.group(1)), heading_title(match.group(2)), []))
         elif blocks and not (match and len(match.group(1)) == 1):
             blocks[-1][2].append((doc.body_line + offset, line))
     return blocks
