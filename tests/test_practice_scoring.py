@@ -112,3 +112,20 @@ def test_plumbing_with_the_hash_embedder(hash_practice, tmp_path):
     assert result.attempt.seconds == 12.3 and result.attempt.question_id == "9.1"
     assert [p.title for p in result.feedback.points] == ["要点"]
     assert hash_practice.history.due_dates()["9.1"] == result.due
+
+
+def test_sentences_prepared_while_typing_are_not_embedded_again(hash_practice):
+    """The page embeds finished sentences as the answer is typed; submitting embeds only what is new,
+    and deleting the history also drops the answer sentences cached in memory."""
+    from rag.embedders.shared import shared_queries
+
+    write_answer(hash_practice.config.corpus, "9.1", "测试问题？")
+    cache = shared_queries(hash_practice.scorer().vectors.embedder)
+    assert hash_practice.prepare("  ") == 0
+    assert hash_practice.prepare("第一句话说完了。第二句还在") == 1
+    assert hash_practice.prepare("第一句话说完了。第二句也说完了。") == 2
+    before = cache.stats.misses
+    hash_practice.submit("9.1", "第一句话说完了。第二句也说完了。第三句。")
+    assert cache.stats.misses - before == 1
+    hash_practice.forget()
+    assert cache.cached() == 0

@@ -111,6 +111,13 @@ class _Handlers:
         reference = self.practice.question(question_id)
         return render.feedback_html(submission, reference, self.corpus_root), self.progress()
 
+    def prepare(self, answer: str) -> None:
+        """While the answer is typed, embed its finished sentences so that submitting is quick."""
+        try:
+            self.practice.prepare(answer or "")
+        except RagError as exc:  # submitting reports it
+            log.warning("could not prepare the answer: %s", exc)
+
     def progress(self) -> str:
         try:
             return render.progress_html(self.practice.progress())
@@ -173,6 +180,10 @@ def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
     p.question.input(h.choose, inputs=[p.question], outputs=[p.shown, p.started], **private)
     p.start_btn.click(None, inputs=[p.seconds], outputs=None, js=COUNTDOWN_JS, **private)
     p.start_btn.click(h.restart_clock, outputs=[p.started], **private)
+    p.answer.input(
+        h.prepare, inputs=[p.answer], outputs=None, trigger_mode="always_last", show_progress="hidden",
+        concurrency_id="practice-prepare", concurrency_limit=1, **private,
+    )
     p.submit_btn.click(
         h.submit,
         inputs=[p.question, p.answer, p.started],

@@ -121,6 +121,11 @@ class SharedQueries(Embedder):
             for waiting in batch:
                 waiting.vectors, waiting.done = np.vstack([found[t] for t in waiting.texts]), True
 
+    def clear(self) -> None:
+        """Forget every cached vector (and with it the texts they were asked for)."""
+        with self._cond:
+            self._cache.clear()
+
     def cached(self) -> int:
         """How many query vectors the cache holds."""
         return len(self._cache)

@@ -21,6 +21,7 @@ from .vectors import SentenceVectors
 
 STATUSES = ("covered", "partly", "missed")
 MIN_REFERENCE_CHARS = 8  # shorter reference lines ("主要成因：") are lead-ins, not content
+SENTENCE_ENDS = ("。", "！", "？", "!", "?", "；", ";", ".", "\n")
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,17 @@ class Scorer:
             if point >= 0:
                 self._spoken_points.setdefault(qid, set()).add(point)
         self._bank = np.vstack([self._bank, vectors])
+
+    def prepare(self, answer: str) -> int:
+        """Embed the finished sentences of an answer still being typed (the last one may change).
+
+        Scoring the answer later only embeds what is new. Returns how many sentences are ready.
+        """
+        sentences = split_sentences(answer)
+        if sentences and not answer.rstrip(" \t").endswith(SENTENCE_ENDS):
+            sentences = sentences[:-1]
+        self.vectors.encode(sentences)
+        return len(sentences)
 
     def point_scores(self, reference: Reference, sentences: list[str]) -> tuple[np.ndarray, list[tuple[int, int]]]:
         """Per key point: its score, and the (answer sentence, bank column) of its best pair."""

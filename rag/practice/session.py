@@ -139,6 +139,14 @@ class Practice:
             return text[:limit], notice
         return text, ""
 
+    def prepare(self, answer: str) -> int:
+        """Embed the finished sentences of an answer being typed, so that submitting it is quick.
+
+        Nothing is stored; returns how many sentences are ready (0 for an empty answer).
+        """
+        text = (answer or "").replace("\r\n", "\n").lstrip()[: self.config.practice_max_answer_chars]
+        return self.scorer().prepare(text) if text.strip() else 0
+
     def feedback(self, question_id: str, answer: str) -> Feedback:
         """Score an answer without storing it."""
         reference = self.question(question_id)
@@ -173,8 +181,12 @@ class Practice:
         return [(ref, done.get(qid)) for qid, ref in self.references().items()]
 
     def forget(self) -> int:
-        """Delete the whole practice history; return how many attempts were deleted."""
-        return self.history.forget()
+        """Delete the whole practice history (and answer sentences cached in memory); return how many
+        attempts were deleted."""
+        count = self.history.forget()
+        if self._scorer is not None:
+            self._scorer.vectors.forget_answers()
+        return count
 
     @property
     def history_file(self) -> Path:

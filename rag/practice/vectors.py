@@ -2,7 +2,9 @@
 
 Embedding the bank's ~600 reference sentences takes e5-small 10–40 s on two cores; the vectors are
 saved per embedder (``<data_dir>/practice-vectors/<embedder id>.npz``, no pickle) and only sentences
-not seen before are embedded on later runs. A damaged cache file is ignored and rewritten.
+not seen before are embedded on later runs. A damaged cache file is ignored and rewritten. Answer
+sentences go through the process's shared query cache (kept in memory only), so a sentence embedded
+while the answer was being typed, or in an earlier attempt, is not embedded again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..embedders import Embedder
+from ..embedders.shared import shared_queries
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +75,20 @@ class SentenceVectors:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if _key(t) not in self._vectors))
             if missing:
-                for text, vector in zip(missing, self.encode(missing)):
+                for text, vector in zip(missing, self.embedder.encode_queries(missing)):
                     self._vectors[_key(text)] = vector
                 self._save()
-            return np.stack([self._vectors[_key(t)] for t in texts]) if texts else self.encode([])
+            if not texts:
+                return np.zeros((0, self.embedder.dim), dtype=np.float32)
+            return np.stack([self._vectors[_key(t)] for t in texts])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors of sentences, not cached. Both sides use the query mode: matching is symmetric."""
-        return self.embedder.encode_queries(list(texts))
+        """Vectors of answer sentences, in one call for those not in the shared query cache.
+
+        Both sides use the query mode: matching is symmetric.
+        """
+        return shared_queries(self.embedder).encode_queries(list(texts))
+
+    def forget_answers(self) -> None:
+        """Drop answer sentences from the in-memory cache (with them, search queries embedded meanwhile)."""
+        shared_queries(self.embedder).clear()
