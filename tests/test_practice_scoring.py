@@ -129,3 +129,11 @@ def test_sentences_prepared_while_typing_are_not_embedded_again(hash_practice):
     assert cache.stats.misses - before == 1
     hash_practice.forget()
     assert cache.cached() == 0
+
+
+def test_english_sentences_are_told_from_chinese_ones_with_english_terms():
+    from rag.practice.scoring import is_english
+
+    assert is_english("It runs a ReAct loop: reason, act, observe.")
+    assert not is_english("我们用RAG检索知识库，只依据资料回答并标注引用。")
+    assert not is_english("RAG和Fine-tuning各有优劣。")

@@ -3,25 +3,37 @@
 Every sentence of the answer is compared with every reference sentence of the whole bank. A
 similarity counts in standard deviations above what that answer sentence scores against the bank
 on average (a z-score), so an English sentence matched against Chinese references is judged on the
-same scale as a Chinese one, and a vague sentence that resembles everything a little stands out
-nowhere. A key point's score is its best sentence pair, weighted 3:1 with its second-best
-matched reference sentence (a point said fully matches several of its sentences). Thresholds
-calibrated with ``rag eval-practice --calibrate`` turn the score into covered / partly / missed.
+same scale as a Chinese one (an English sentence gets a small bonus on top), and a vague sentence
+that resembles everything a little stands out nowhere. A key point's score is its best sentence pair,
+weighted 3:1 with its second-best matched reference sentence (a point said fully matches several of
+its sentences). Thresholds calibrated with ``rag eval-practice --calibrate`` turn the score into
+covered / partly / missed.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .delivery import Delivery, analyse
+from .delivery import CJK, Delivery, analyse
 from .keypoints import KeyPoint, Reference, split_sentences
 from .vectors import SentenceVectors
 
 STATUSES = ("covered", "partly", "missed")
 MIN_REFERENCE_CHARS = 8  # shorter reference lines ("主要成因：") are lead-ins, not content
 SENTENCE_ENDS = ("。", "！", "？", "!", "?", "；", ";", ".", "\n")
+# An English sentence matched against the (Chinese) bank peaks lower than the same content in Chinese:
+# its z-scores get this much more (on the tune half: covered/missed 104 -> 105 of 112, and 101 -> 102 with
+# thresholds chosen leaving each question out).
+ENGLISH_BONUS = 0.15
+LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def is_english(sentence: str) -> bool:
+    """More English words than Chinese characters (a Chinese sentence may use English terms)."""
+    return len(LATIN_WORD.findall(sentence)) > len(CJK.findall(sentence))
 
 
 @dataclass(frozen=True)
@@ -164,6 +176,7 @@ class Scorer:
         similarity = vectors @ self._bank.T
         spread = np.maximum(similarity.std(axis=1, keepdims=True), 1e-6)
         z = (similarity - similarity.mean(axis=1, keepdims=True)) / spread
+        z += ENGLISH_BONUS * np.array([[is_english(s)] for s in sentences], dtype=np.float32)
         scores, pairs = [], []
         for i in range(len(reference.key_points)):
             columns = self._by_point[(reference.question_id, i)]
