@@ -104,23 +104,27 @@ def cmd_practice(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_eval_practice(config: Config, args: argparse.Namespace) -> int:
-    """Print how well practice scoring agrees with labelled answers (pair order, key point agreement)."""
-    from .practice.evaluate import calibrate, format_metrics, load_practice_set, measure, point_scores
+    """Print how well practice scoring agrees with labelled answers (pair order, key point agreement), per file."""
+    from .practice.evaluate import calibrate, format_metrics, load_practice_set, measure, point_scores, splits_of
     from .practice.session import practice_embedder_name
 
     practice = Practice(config)
     scorer = practice.scorer()
-    cases = load_practice_set(Path(args.file), scorer.references)
-    scores = point_scores(scorer, cases)
-    thresholds = calibrate(cases, scores) if args.calibrate else practice.thresholds
+    sets = {file: load_practice_set(Path(file), scorer.references) for file in args.files}
+    scores = {file: point_scores(scorer, cases) for file, cases in sets.items()}
+    thresholds = practice.thresholds
+    if args.calibrate:
+        thresholds = calibrate([c for cases in sets.values() for c in cases], [s for v in scores.values() for s in v])
     source = "calibrated on the tune half" if args.calibrate else "from the configuration"
     print(
-        f"practice set: {args.file}; embedder: {practice_embedder_name(config)}; thresholds ({source}): "
+        f"embedder: {practice_embedder_name(config)}; thresholds ({source}): "
         f"partly {thresholds.partly}, covered {thresholds.covered} (z units)"
     )
-    print(format_metrics([measure(cases, scores, thresholds, split) for split in ("tune", "report", "all")]))
+    for file, cases in sets.items():
+        print(f"\n== {file}")
+        print(format_metrics([measure(cases, scores[file], thresholds, split) for split in splits_of(cases)]))
     print(
-        "pair order: strong > partial > weak by coverage, per question; covered/missed: points labelled covered or "
+        "\npair order: strong > partial > weak by coverage, per question; covered/missed: points labelled covered or "
         "missed that the scorer marks the same; mentioned/missed: covered-or-partly vs missed on every point; "
         "3-way: covered / partly / missed exactly"
     )
@@ -144,6 +148,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_practice)
 
     p = sub.add_parser("eval-practice", help=cmd_eval_practice.__doc__, description=cmd_eval_practice.__doc__)
-    p.add_argument("file", help="YAML file of labelled practice answers (e.g. eval/practice.yaml)")
-    p.add_argument("--calibrate", action="store_true", help="choose the thresholds on the tune half and use them")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="YAML files of labelled practice answers (e.g. eval/practice.yaml)"
+    )
+    p.add_argument(
+        "--calibrate", action="store_true", help="choose the thresholds on the tune questions of the files and use them"
+    )
     p.set_defaults(func=cmd_eval_practice)

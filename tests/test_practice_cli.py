@@ -111,11 +111,14 @@ def test_eval_practice_prints_the_figures(tmp_path, practice_vectors):
         "      - {level: weak, lang: zh, text: '嗯，这个不太清楚，换个模型就好了吧。'}\n",
         encoding="utf-8",
     )
-    out = rag(config_file, "eval-practice", str(small))
+    tuned = tmp_path / "tuned.yaml"
+    tuned.write_text(small.read_text(encoding="utf-8").replace("split: report", "split: tune"), encoding="utf-8")
+    out = rag(config_file, "eval-practice", str(small), str(tuned))
     assert out.returncode == 0, out.stderr
     assert "embedder: e5-small" in out.stdout
-    report = next(line for line in out.stdout.splitlines() if line.startswith("report"))
-    assert "( 1/ 1)" in report  # strong > weak
+    first, second = out.stdout.split(f"== {small}\n")[1].split(f"== {tuned}\n")
+    assert [line.split()[0] for line in first.strip().splitlines()[2:]] == ["report"]  # only the splits it has
+    assert "( 1/ 1)" in first.splitlines()[2] and second.splitlines()[2].startswith("tune")  # strong > weak
     bad = tmp_path / "bad.yaml"
     bad.write_text(small.read_text(encoding="utf-8").replace("方案一", "方案九"), encoding="utf-8")
     out = rag(config_file, "eval-practice", str(bad))

@@ -2,7 +2,8 @@
 
 The scoring set (``eval/practice.yaml``) holds, per question, three answers labelled strong, partial
 and weak, and for each answer the key points it covers fully or partly. Questions are split into a
-``tune`` half (thresholds are chosen there) and a ``report`` half (only measured).
+``tune`` half (thresholds are chosen there) and a ``report`` half (only measured); a held-out set has
+only ``report`` questions.
 """
 
 from __future__ import annotations
@@ -119,6 +120,12 @@ def load_practice_set(path: Path, references: dict[str, Reference]) -> list[Prac
 def point_scores(scorer: Scorer, cases: list[PracticeCase]) -> list[np.ndarray]:
     """Each case's key point scores (the slow part: one embedding call per answer)."""
     return [scorer.point_scores(scorer.references[c.question_id], split_sentences(c.text))[0] for c in cases]
+
+
+def splits_of(cases: list[PracticeCase]) -> list[str]:
+    """The splits a set has, in order, and ``all`` when it has more than one."""
+    present = [split for split in SPLITS if any(c.split == split for c in cases)]
+    return present + ["all"] if len(present) > 1 else present
 
 
 def measure(cases: list[PracticeCase], scores: list[np.ndarray], thresholds: Thresholds, split: str) -> PracticeMetrics:
