@@ -28,6 +28,7 @@ class Config:
         fusion: ``rrf`` (reciprocal-rank fusion) or ``mix`` (weighted score mix).
         rrf_k: the RRF constant.
         bm25_weight: weight of the keyword ranking against each dense ranking.
+        glossary_weight: weight of a query's glossary synonyms in its keyword score (0 turns them off).
         fetch_k: candidates fetched from each retriever before fusion.
         match_threshold / match_margin_weight: the verdict is ``match`` (the query is one of the
             bank's questions) when the best question's similarity over its own wordings plus
@@ -57,6 +58,7 @@ class Config:
     fusion: str = "rrf"
     rrf_k: int = 60
     bm25_weight: float = 1.0
+    glossary_weight: float = 0.5
     fetch_k: int = 400
     match_threshold: float = 0.8981  # calibrated with `rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate`
     match_margin_weight: float = 1.0

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import CorpusError, CorpusProblem
+from .glossary import GLOSSARY_FILE, read_glossary
 from .outline import ANSWER_HEADING, answer_subsections
 
 ID_PATTERN = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
@@ -119,7 +120,7 @@ _digests = _DigestCache()
 
 
 def corpus_hashes(corpus_dir: Path, max_bytes: int | None = None) -> dict[str, str]:
-    """Map each corpus file (path relative to the corpus folder) to its content hash.
+    """Map each corpus file (path relative to the corpus folder) to its content hash; the glossary counts.
 
     Files unchanged in size and modification time since the last call are not read again; files
     that vanish meanwhile are left out; links leaving the corpus and files over ``max_bytes`` get a
@@ -127,7 +128,8 @@ def corpus_hashes(corpus_dir: Path, max_bytes: int | None = None) -> dict[str, s
     """
     root = corpus_dir.resolve()
     hashes: dict[str, str] = {}
-    for path in corpus_files(corpus_dir):
+    glossary = corpus_dir / GLOSSARY_FILE
+    for path in corpus_files(corpus_dir) + ([glossary] if glossary.exists() or glossary.is_symlink() else []):
         rel = path.relative_to(corpus_dir).as_posix()
         real, why = _real_file(path, root)
         digest = _digests.digest(real, max_bytes) if real is not None else (None if why == VANISHED else why)
@@ -333,7 +335,7 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
 
 
 def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Document], list[CorpusProblem]]:
-    """Read every corpus file; return the valid documents and every problem found."""
+    """Read every corpus file and the glossary; return the valid documents and every problem found."""
     try:
         files = corpus_files(corpus_dir)
     except CorpusError as exc:
@@ -354,6 +356,7 @@ def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Docum
         docs.append(doc)
     if not files:
         problems.append(CorpusProblem(str(corpus_dir), 0, "no Markdown (.md) files in the corpus folder"))
+    problems.extend(read_glossary(corpus_dir)[1])
     return docs, problems
 
 

@@ -12,9 +12,10 @@ import numpy as np
 
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .config import Config
-from .corpus import load_corpus
+from .corpus import file_digest, load_corpus
 from .embedders import Embedder, get_embedder
 from .errors import IndexNotFound
+from .glossary import GLOSSARY_FILE, read_glossary
 from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
 from .tokenize import TOKENIZER_VERSION, tokenize
 
@@ -83,6 +84,12 @@ def _unchanged(previous: StoredIndex, chunks: list[Chunk], files: dict[str, str]
     )
 
 
+def glossary_hash(config: Config) -> dict[str, str]:
+    """{glossary file: content hash} when the corpus has a glossary, so editing it refreshes the index."""
+    path = config.corpus / GLOSSARY_FILE
+    return {GLOSSARY_FILE: file_digest(path.read_bytes())} if path.is_file() else {}
+
+
 def _embed(
     embedder: Embedder,
     chunks: list[Chunk],
@@ -126,6 +133,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
     report_progress: Progress = progress or (lambda fraction, message: None)
     report_progress(0.0, "reading corpus")
     docs = load_corpus(config.corpus, config.max_file_bytes)
+    glossary = read_glossary(config.corpus)[0]  # its problems were raised by load_corpus
     chunks = [c for doc in docs for c in chunk_document(doc, config.max_chunk_chars, config.overlap_chars)]
     embedders = [get_embedder(name, config) for name in config.embedders]
     with build_lock(config.index):
@@ -136,7 +144,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
         reusable = None if full else _reusable(previous, config, embedders)
         report = BuildReport(files=len(docs), chunks=len(chunks), full=reusable is None)
         old_files = previous.manifest["files"] if previous else {}
-        new_files = {doc.path: doc.sha256 for doc in docs}
+        new_files = {doc.path: doc.sha256 for doc in docs} | glossary_hash(config)
         report.files_added = sorted(set(new_files) - set(old_files))
         report.files_removed = sorted(set(old_files) - set(new_files))
         report.files_changed = sorted(p for p in new_files if p in old_files and old_files[p] != new_files[p])
@@ -174,6 +182,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             "tokenizer_version": TOKENIZER_VERSION,
             "chunk_count": len(chunks),
             "files": new_files,
+            "glossary": glossary.groups,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": report.seconds,
         }

@@ -10,6 +10,7 @@ from .chunking import Chunk
 from .config import Config
 from .embedders import Embedder, get_embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
+from .glossary import Glossary
 from .outline import ROLE_ANSWER
 from .query import clean_query
 from .ranking import (
@@ -120,6 +121,7 @@ class Searcher:
             config.known_words_weight,
         )
         self._vocabulary = frozenset(index.bm25.vocab_dict)
+        self.glossary = Glossary(index.manifest.get("glossary", []))
 
     def search(self, query: str, k: int = 5, part: int | None = None, mode: str = "hybrid") -> SearchResponse:
         """Search one query; see ``search_batch``."""
@@ -170,14 +172,20 @@ class Searcher:
             )
         return out
 
-    def _known_words(self, tokens: list[str]) -> float:
-        """The share of the query's keywords that occur anywhere in the index (1.0 when it has none)."""
-        return round(sum(t in self._vocabulary for t in tokens) / len(tokens), 4) if tokens else 1.0
+    def _known_words(self, query: str, tokens: list[str]) -> float:
+        """The share of the query's keywords that occur in the index or in a glossary term it says (1.0 if none)."""
+        if not tokens:
+            return 1.0
+        known = self.glossary.known_tokens(query, tokens)
+        return round(sum(t in self._vocabulary or t in known for t in tokens) / len(tokens), 4)
 
-    def _bm25_hits(self, tokens: list[str]) -> dict[int, float]:
-        if not tokens or not self.chunks:
+    def _bm25_hits(self, tokens: list[str], extra: list[str]) -> dict[int, float]:
+        """BM25 scores of the query's keywords plus ``glossary_weight`` x those of its glossary synonyms."""
+        if not (tokens or extra) or not self.chunks:
             return {}
-        scores = self.index.bm25.get_scores(tokens)
+        scores = self.index.bm25.get_scores(tokens) if tokens else np.zeros(len(self.chunks), np.float32)
+        if extra:
+            scores = scores + self.config.glossary_weight * self.index.bm25.get_scores(extra)
         fetch = min(len(scores), self.config.fetch_k)
         top = np.argpartition(-scores, fetch - 1)[:fetch]
         return {int(i): float(scores[i]) for i in top if scores[i] > 0}
@@ -193,7 +201,7 @@ class Searcher:
         return side if part is None else {i: s for i, s in side.items() if self.chunks[i].part == part}
 
     def _sides(
-        self, tokens: list[str], dense: list[dict[int, float]], mode: str, part: int | None
+        self, tokens: list[str], extra: list[str], dense: list[dict[int, float]], mode: str, part: int | None
     ) -> tuple[list[dict], list[float]]:
         """The chunk-score maps that rank results in this mode, with their fusion weights.
 
@@ -204,7 +212,7 @@ class Searcher:
         sides = [] if mode == "bm25" else list(dense)
         weights = [1.0] * len(sides)
         if mode != "dense":
-            bm25 = self._bm25_hits(tokens)
+            bm25 = self._bm25_hits(tokens, extra)
             if self.config.fusion == "mix":  # BM25 is unbounded: scale by the query's best score
                 top = max(bm25.values(), default=1.0) or 1.0
                 bm25 = {i: s / top for i, s in bm25.items()}
@@ -216,8 +224,9 @@ class Searcher:
         self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
     ) -> SearchResponse:
         tokens = tokenize(query)
+        extra = self.glossary.expand(query, tokens)
         dense = [self._in_part(side, part) for side in dense]
-        sides, weights = self._sides(tokens, dense, mode, part)
+        sides, weights = self._sides(tokens, extra, dense, mode, part)
         by_question = rank_questions(self.sections, sides, weights, self._fuse)
         ranked = rank_sections(
             self.sections, sides, weights, self._fuse, dense, by_question,
@@ -231,7 +240,7 @@ class Searcher:
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
         lead = similarity_lead(ranked[0].similarity, dense)
         signals = Signals(
-            top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead, self._known_words(tokens)
+            top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead, self._known_words(query, tokens)
         )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:

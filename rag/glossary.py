@@ -1,0 +1,146 @@
+"""The bank's glossary: groups of words that mean the same thing, used to widen a query's keywords.
+
+The answers are Chinese; a question may be English ("hallucination") or colloquial ("胡说八道").
+``corpus/glossary.yaml`` lists synonym groups; when a query says one term of a group, the keyword
+search also looks for the others, so an English query reaches the Chinese sections that use the
+bank's own word. Format and rules: docs/corpus-format.md ("Glossary").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import CorpusProblem
+from .tokenize import tokenize
+
+GLOSSARY_FILE = "glossary.yaml"
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class _Term:
+    group: int
+    text: str  # lower-cased
+    tokens: tuple[str, ...]  # keyword-index terms; matched in order for a Latin term
+
+
+def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """True when ``phrase`` occurs in ``tokens`` as a run of consecutive tokens."""
+    n = len(phrase)
+    return n > 0 and any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+class Glossary:
+    """Synonym groups, each a list of terms; the first term of a group is the bank's own word."""
+
+    def __init__(self, groups: list[list[str]]):
+        self.groups = [list(group) for group in groups]
+        self._terms = [
+            _Term(g, term.lower(), tuple(tokenize(term))) for g, group in enumerate(self.groups) for term in group
+        ]
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def _said(self, query: str, tokens: list[str]) -> list[_Term]:
+        """The terms the query says: a Chinese term as a substring, an English one as a run of the
+        query's keyword terms (stemmed, so "hallucinates" matches "hallucination")."""
+        lowered = query.lower()
+        return [t for t in self._terms if (t.text in lowered if CJK.search(t.text) else _contains(tokens, t.tokens))]
+
+    def matched_groups(self, query: str, tokens: list[str] | None = None) -> list[int]:
+        """Groups one of whose terms the query says, in glossary order."""
+        tokens = tokenize(query) if tokens is None else tokens
+        return sorted({t.group for t in self._said(query, tokens)})
+
+    def known_tokens(self, query: str, tokens: list[str]) -> set[str]:
+        """The query's keyword terms that belong to a glossary term it says."""
+        said = {token for term in self._said(query, tokens) for token in term.tokens}
+        return said & set(tokens)
+
+    def expand(self, query: str, tokens: list[str] | None = None) -> list[str]:
+        """Keyword terms of the matched groups' other words that the query does not already have.
+
+        An English phrase of several words only serves to recognise a query ("make things up"):
+        its words alone are too common to search for.
+        """
+        tokens = tokenize(query) if tokens is None else tokens
+        have = set(tokens)
+        extra: list[str] = []
+        for group in self.matched_groups(query, tokens):
+            for term in self._terms:
+                if term.group == group and (len(term.tokens) == 1 or CJK.search(term.text)):
+                    fresh = [t for t in term.tokens if t not in have]
+                    have.update(fresh)
+                    extra.extend(fresh)
+        return extra
+
+    def bank_terms(self, query: str, tokens: list[str] | None = None) -> list[str]:
+        """The bank's own word (first term) of each matched group that the query does not contain."""
+        lowered = query.lower()
+        matched = self.matched_groups(query, tokens)
+        return [self.groups[g][0] for g in matched if self.groups[g][0].lower() not in lowered]
+
+
+def _group_lines(text: str) -> list[int]:
+    """1-based line of each item of the top-level ``groups`` list (empty when the YAML has no such list)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "groups" and isinstance(value, yaml.SequenceNode):
+                return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def parse_glossary(text: str, path: str = GLOSSARY_FILE) -> tuple[Glossary, list[CorpusProblem]]:
+    """Read a glossary; every problem names the file and line. Bad groups are left out."""
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return Glossary([]), [CorpusProblem(path, mark.line + 1 if mark else 0, f"invalid YAML: {exc}")]
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        return Glossary([]), [CorpusProblem(path, 1, "expected a top-level 'groups:' list of synonym groups")]
+    lines = _group_lines(text)
+    problems: list[CorpusProblem] = []
+    kept: list[list[str]] = []
+    seen: dict[str, int] = {}
+    for i, group in enumerate(groups):
+        line = lines[i] if i < len(lines) else 0
+        if not isinstance(group, list) or len(group) < 2 or not all(isinstance(t, str) and t.strip() for t in group):
+            problems.append(CorpusProblem(path, line, "a group must be a list of at least two non-empty terms"))
+            continue
+        terms = [t.strip() for t in group]
+        lowered = [t.lower() for t in terms]
+        if len(set(lowered)) < len(lowered):
+            twice = next(t for t in terms if lowered.count(t.lower()) > 1)
+            problems.append(CorpusProblem(path, line, f"'{twice}' appears twice in this group"))
+            continue
+        clashes = [t for t in terms if t.lower() in seen]
+        if clashes:
+            first = seen[clashes[0].lower()]
+            problems.append(CorpusProblem(path, line, f"'{clashes[0]}' is already in the group on line {first}"))
+            continue
+        seen.update((t.lower(), line) for t in terms)
+        kept.append(terms)
+    return Glossary(kept), problems
+
+
+def read_glossary(corpus_dir: Path) -> tuple[Glossary, list[CorpusProblem]]:
+    """The corpus folder's glossary (empty when there is none) and its problems."""
+    path = corpus_dir / GLOSSARY_FILE
+    if not path.is_file():
+        return Glossary([]), []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Glossary([]), [CorpusProblem(GLOSSARY_FILE, 0, f"cannot be read: {exc}")]
+    return parse_glossary(text, GLOSSARY_FILE)
