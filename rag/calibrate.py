@@ -12,6 +12,9 @@ from .verdict import NONE, Signals, VerdictRule
 
 MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+# Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),
+# and a rule chosen on one set flags more answerable questions on the next: keep well under the 15 % target.
+MAX_ANSWERABLE_NONE = 0.10
 
 
 @dataclass(frozen=True)
@@ -36,18 +39,27 @@ def _balanced(signals: list[Signals], wanted: list[bool | None], predicate: Call
     return (sum(pos) / len(pos) + sum(neg) / len(neg)) / 2
 
 
+def _share_where(flags: list[bool], classes: list[bool | None], wanted: bool) -> float:
+    """The share of True ``flags`` among the items whose class is ``wanted``."""
+    chosen = [f for f, c in zip(flags, classes) if c is wanted]
+    return sum(chosen) / len(chosen) if chosen else 0.0
+
+
 def _cuts(values: list[float]) -> list[float]:
     """Candidate thresholds: half-way between neighbouring observed values."""
     ordered = sorted(set(values))
     return [round((a + b) / 2, 4) for a, b in zip(ordered, ordered[1:])] or ordered
 
 
-def calibrate_verdicts(searcher: Searcher, queries: list[LabelledQuery]) -> Calibration:
+def calibrate_verdicts(
+    searcher: Searcher, queries: list[LabelledQuery], max_answerable_none: float = MAX_ANSWERABLE_NONE
+) -> Calibration:
     """Choose the match rule, then the related rule (threshold and weights), by balanced accuracy.
 
     The match rule is chosen on rephrasings (should be ``match``) against not-covered queries
     (should not); the related threshold on not-covered queries (should be ``none``) against
-    answerable unexpected questions (should not), given that match rule.
+    answerable unexpected questions (should not), given that match rule, among the rules that
+    give ``none`` to at most ``max_answerable_none`` of the answerable ones.
 
     Raises:
         ConfigError: the sets lack rephrasings, answerable or not-covered queries.
@@ -74,6 +86,9 @@ def calibrate_verdicts(searcher: Searcher, queries: list[LabelledQuery]) -> Cali
             fits = [s.section + lead_weight * s.section_lead + words_weight * s.known_words for s in signals]
             for cut in _cuts(fits):
                 rule = VerdictRule(match_threshold, weight, cut, lead_weight, words_weight)
+                said_none = [rule.decide(s) == NONE for s in signals]
+                if _share_where(said_none, is_none, False) > max_answerable_none:
+                    continue
                 accuracy = _balanced(signals, is_none, lambda s, r=rule: r.decide(s) == NONE)
                 if accuracy > chosen[0] + 1e-9:
                     chosen = (accuracy, rule)

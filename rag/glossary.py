@@ -79,11 +79,30 @@ class Glossary:
                     extra.extend(fresh)
         return extra
 
-    def bank_terms(self, query: str, tokens: list[str] | None = None) -> list[str]:
-        """The bank's own word (first term) of each matched group that the query does not contain."""
+    def bank_terms(self, query: str, only: set[int] | None = None) -> list[str]:
+        """The bank's own word (first term) of each matched group (of ``only``, if given) not in the query."""
         lowered = query.lower()
-        matched = self.matched_groups(query, tokens)
+        matched = [g for g in self.matched_groups(query) if only is None or g in only]
         return [self.groups[g][0] for g in matched if self.groups[g][0].lower() not in lowered]
+
+    def specific_groups(self, answers: list[str], max_share: float) -> set[int]:
+        """Groups whose bank word occurs in at most ``max_share`` of the ``answers`` (texts, one per answer).
+
+        A word most answers use (产品经理) says little about which section is meant.
+        """
+        lowered = [text.lower() for text in answers]
+        limit = max_share * len(lowered)
+        return {g for g, group in enumerate(self.groups) if sum(group[0].lower() in t for t in lowered) <= limit}
+
+
+def annotate(glossary: Glossary, query: str, only: set[int] | None = None) -> str:
+    """The text to embed for a query: an English query gets the bank's Chinese words for what it says
+    (from the groups ``only``, if given) appended in brackets, since the embedder maps English
+    questions to Chinese text less well; a query with Chinese in it is returned as it is."""
+    if CJK.search(query):
+        return query
+    terms = glossary.bank_terms(query, only)
+    return f"{query} （{'，'.join(terms)}）" if terms else query
 
 
 def _group_lines(text: str) -> list[int]:

@@ -76,7 +76,8 @@ def test_index_json_summary_is_last_line(tmp_path):
     report = json.loads(out.stdout.strip().splitlines()[-1])
     for key in ("chunks_embedded", "chunks_reused", "files_added", "files_changed", "files_removed", "seconds"):
         assert key in report
-    assert len(report["files_added"]) == 19 and (tmp_path / "idx" / "current").exists()
+    assert len(report["files_added"]) == 20 and "glossary.yaml" in report["files_added"]  # 19 answers + glossary
+    assert (tmp_path / "idx" / "current").exists()
 
 
 def test_check_ok_and_problems(hash_config):

@@ -9,7 +9,7 @@ import pytest
 from rag import build_index, open_searcher
 from rag.corpus import check_corpus
 from rag.errors import CorpusError
-from rag.glossary import GLOSSARY_FILE, Glossary, parse_glossary
+from rag.glossary import GLOSSARY_FILE, Glossary, annotate, parse_glossary
 from rag.service import index_status
 from rag.store import read_manifest
 
@@ -24,7 +24,10 @@ groups:
 def test_a_valid_glossary_parses_into_groups():
     glossary, problems = parse_glossary(GOOD)
     assert problems == []
-    assert glossary.groups == [["幻觉", "胡说八道", "hallucination", "make things up"], ["微调", "fine-tuning", "finetune"]]
+    assert glossary.groups == [
+        ["幻觉", "胡说八道", "hallucination", "make things up"],
+        ["微调", "fine-tuning", "finetune"],
+    ]
 
 
 @pytest.mark.parametrize(
@@ -100,3 +103,22 @@ def test_an_english_keyword_query_reaches_chinese_sections_through_the_glossary(
     assert without.search(query, k=3, mode="bm25").results == []
     top = with_glossary.search(query, k=3, mode="bm25").results
     assert top and all("幻觉" in r.text or "幻觉" in r.section or r.question_id == "2.5" for r in top)
+
+
+def test_an_english_query_is_embedded_with_the_banks_words():
+    glossary = Glossary([["幻觉", "hallucination"], ["微调", "fine-tuning"]])
+    assert annotate(glossary, "Why do models hallucinate after fine-tuning?") == (
+        "Why do models hallucinate after fine-tuning? （幻觉，微调）"
+    )
+    assert annotate(glossary, "大模型 hallucination 怎么办") == "大模型 hallucination 怎么办"  # has Chinese: as is
+    assert annotate(glossary, "How do you price an API?") == "How do you price an API?"
+
+
+def test_a_word_most_answers_use_gives_no_embedding_hint():
+    glossary = Glossary([["产品经理", "product manager"], ["幻觉", "hallucination"]])
+    answers = ["产品经理要懂幻觉", "产品经理的职责", "产品经理与用户"]
+    only = glossary.specific_groups(answers, max_share=1 / 3)
+    assert only == {1}
+    assert annotate(glossary, "Can a product manager reduce hallucination?", only) == (
+        "Can a product manager reduce hallucination? （幻觉）"
+    )

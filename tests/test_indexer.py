@@ -24,7 +24,7 @@ def test_round_trip_keeps_chunks_vectors_and_manifest(hash_config):
     stored = load_index(hash_config.index)
     assert report.full and report.chunks == len(stored.chunks) == stored.manifest["chunk_count"]
     assert stored.manifest["embedders"][0]["id"] == "hash-ngrams-v1"
-    assert len(stored.manifest["files"]) == 19
+    assert len(stored.manifest["files"]) == 20 and "glossary.yaml" in stored.manifest["files"]  # 19 answers + glossary
     vectors = stored.vectors("hash")
     assert vectors.shape == (len(stored.chunks), 256)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
