@@ -53,6 +53,8 @@ def _print_response(response, corpus: Path, width: int = 100) -> None:
     if not response.results:
         return
     print(VERDICT_LINES[response.verdict])
+    if response.glossary:
+        print(f"Also searched for (glossary) 同时搜索了：{'、'.join(response.glossary)}")
     for rank, result in enumerate(response.results, start=1):
         print(f"\n[{rank}] {result.question_id} {result.question}  (score {result.score:.2f})")
         print(f"    {result.section}")

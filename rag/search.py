@@ -66,7 +66,7 @@ class SearchResponse:
     ``verdict`` is ``match`` (the query is one of the bank's questions; its answer comes first),
     ``related`` (no prepared answer to this question, but the sections shown help) or ``none``
     (nothing in the bank covers it; the nearest sections are shown). ``signals`` holds what
-    the verdict was decided from.
+    the verdict was decided from; ``glossary`` the bank's words the glossary added to the query.
     """
 
     query: str
@@ -74,6 +74,7 @@ class SearchResponse:
     results: list[SearchResult] = field(default_factory=list)
     notice: str = ""
     signals: Signals = field(default_factory=Signals)
+    glossary: tuple[str, ...] = ()
 
     @property
     def confident(self) -> bool:
@@ -92,6 +93,8 @@ class SearchResponse:
         }
         if self.notice:
             data["notice"] = self.notice
+        if self.glossary:
+            data["glossary"] = list(self.glossary)
         return data
 
     @property
@@ -257,7 +260,8 @@ class Searcher:
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
-        return SearchResponse(query, verdict, shown, notice, signals)
+        added = tuple(self.glossary.bank_terms(query)) if self.config.glossary_weight > 0 else ()
+        return SearchResponse(query, verdict, shown, notice, signals, added)
 
     def _result(self, ranked: RankedSection) -> SearchResult:
         chunk = self.chunks[ranked.position]

@@ -26,7 +26,8 @@ def test_ask_json_contract(real_index):
     out = run("ask", "how do you handle hallucinations?", "-k", "3", "--json", "--no-rebuild", config=real_index)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "verdict", "confident", "results"}
+    assert set(data) == {"query", "verdict", "confident", "results", "glossary"}
+    assert data["glossary"] == ["幻觉"]  # the bank's word for "hallucinations", from corpus/glossary.yaml
     assert data["query"] == "how do you handle hallucinations?" and data["confident"] is True
     assert data["verdict"] == "match"
     assert len(data["results"]) == 3 and data["results"][0]["question_id"] == "2.5"

@@ -122,3 +122,11 @@ def test_a_word_most_answers_use_gives_no_embedding_hint():
     assert annotate(glossary, "Can a product manager reduce hallucination?", only) == (
         "Can a product manager reduce hallucination? （幻觉）"
     )
+
+
+def test_the_response_says_which_bank_words_were_added(real_searcher):
+    response = real_searcher.search("Why do chatbots make things up so confidently?")
+    assert "幻觉" in response.glossary
+    assert response.to_dict()["glossary"] == list(response.glossary)
+    assert response.results[0].question_id == "2.5"
+    assert "glossary" not in real_searcher.search("幻觉怎么避免").to_dict()  # nothing added: the bank's own word

@@ -66,9 +66,13 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     query: str = Field(description="the question as searched (cleaned, possibly truncated)")
-    confident: bool = Field(description="False when no prepared answer fits well")
+    verdict: str = Field(description="match (a prepared question), related (these sections help) or none")
+    confident: bool = Field(description="verdict != none")
     results: list[Result]
     notice: str | None = Field(None, description="present when the question was empty, cleaned or truncated")
+    glossary: list[str] | None = Field(
+        None, description="present when the glossary added the bank's words for what the question says"
+    )
 
 
 class Status(BaseModel):

@@ -159,7 +159,10 @@ def results_html(response: SearchResponse, full_answer: FullAnswer) -> str:
     )
     out.append(f'<div class="rag-banner rag-verdict-{response.verdict}" role="status">'
                f"{esc(VERDICT_TEXT[response.verdict])}</div>")
-    terms = query_terms(response.query)
+    if response.glossary:
+        out.append(f'<p class="rag-glossary">同时搜索了 Also searched for (glossary): '
+                   f"{esc('、'.join(response.glossary))}</p>")
+    terms = query_terms(response.query + " " + " ".join(response.glossary))
     groups: dict[str, list[tuple[int, SearchResult]]] = {}
     for rank, result in enumerate(response.results, start=1):
         groups.setdefault(result.question_id, []).append((rank, result))
