@@ -82,7 +82,7 @@ def test_index_json_summary_is_last_line(tmp_path):
 
 
 def test_check_ok_and_problems(hash_config):
-    assert run("check", config=hash_config).stdout.startswith("ok: 19 answers")
+    assert run("check", config=hash_config).stdout.startswith("ok: 19 answers and a glossary of ")
     write_answer(hash_config.corpus, "2.5", "重复")
     out = run("check", config=hash_config)
     assert out.returncode == 1
