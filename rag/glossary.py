@@ -20,6 +20,8 @@ from .errors import CorpusProblem
 from .tokenize import tokenize
 
 GLOSSARY_FILE = "glossary.yaml"
+# libyaml's loader when PyYAML has it: the pure-Python one took 0.2 s for the 3,000 terms, twice a build.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RECENT_QUERIES = 8
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -130,7 +132,7 @@ def annotate(glossary: Glossary, query: str, only: set[int] | None = None) -> st
 def _group_lines(text: str) -> list[int]:
     """1-based line of each item of the top-level ``groups`` list (empty when the YAML has no such list)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.YAMLError:
         return []
     if isinstance(root, yaml.MappingNode):
@@ -143,7 +145,7 @@ def _group_lines(text: str) -> list[int]:
 def parse_glossary(text: str, path: str = GLOSSARY_FILE) -> tuple[Glossary, list[CorpusProblem]]:
     """Read a glossary; every problem names the file and line. Bad groups are left out."""
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=FAST_LOADER) or {}  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return Glossary([]), [CorpusProblem(path, mark.line + 1 if mark else 0, f"invalid YAML: {exc}")]
