@@ -124,8 +124,7 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     """Validate the corpus: print every problem and warning with its file and line."""
-    from .corpus import check_corpus
-    from .glossary import read_glossary
+    from .corpus import check_corpus, read_glossary
     from .lint import corpus_warnings
 
     docs, problems = check_corpus(config.corpus, config.max_file_bytes)
@@ -139,7 +138,7 @@ def cmd_check(config: Config, args: argparse.Namespace) -> int:
     if warnings:
         print(f"{len(warnings)} warning(s) in {config.corpus}", file=sys.stderr)
         return 1 if args.strict else 0
-    groups = len(read_glossary(config.corpus)[0])
+    groups = len(read_glossary(config.corpus, config.max_file_bytes).glossary)
     glossary = f" and a glossary of {groups} synonym groups" if groups else ""
     print(f"ok: {len(docs)} answers{glossary} in {config.corpus}")
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import CorpusError, CorpusProblem
-from .glossary import GLOSSARY_FILE, read_glossary
+from .glossary import GLOSSARY_FILE, Glossary, parse_glossary
 from .outline import ANSWER_HEADING, answer_subsections
 
 ID_PATTERN = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
@@ -234,6 +234,15 @@ def _read_bounded(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, l
     return data, []
 
 
+def _decode(data: bytes, rel: str) -> tuple[str | None, list[CorpusProblem]]:
+    """The file's text, or the line of its first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [CorpusProblem(rel, line, f"not valid UTF-8 (byte {exc.start})")]
+
+
 def read_document(corpus_dir: Path, rel: str, max_bytes: int) -> tuple[Document | None, list[CorpusProblem]]:
     """Parse the corpus file ``rel``, refusing links that leave the corpus folder."""
     real, why = _real_file(corpus_dir / rel, corpus_dir.resolve())
@@ -246,13 +255,9 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
     """Parse one corpus file; return the document (None if unusable) and its problems."""
     problems: list[CorpusProblem] = []
     data, unreadable = _read_bounded(path, rel, max_bytes)
-    if data is None:
+    text, unreadable = _decode(data, rel) if data is not None else (None, unreadable)
+    if text is None:
         return None, unreadable
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [CorpusProblem(rel, line, f"not valid UTF-8 (byte {exc.start})")]
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     parts = _split_front_matter(text)
     if parts is None:
@@ -334,6 +339,32 @@ def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | Non
     return doc, []
 
 
+@dataclass(frozen=True)
+class GlossaryFile:
+    """The corpus folder's glossary: its groups, the file's content hash ("" when there is none), problems."""
+
+    glossary: Glossary
+    sha256: str
+    problems: list[CorpusProblem]
+
+
+def read_glossary(corpus_dir: Path, max_bytes: int = 512_000) -> GlossaryFile:
+    """Read ``glossary.yaml`` like a corpus file: a link leaving the folder, an oversized or non-UTF-8
+    file is a problem, and the hash is the one ``corpus_hashes`` records. Empty when there is none."""
+    path = corpus_dir / GLOSSARY_FILE
+    if not (path.exists() or path.is_symlink()):
+        return GlossaryFile(Glossary([]), "", [])
+    real, why = _real_file(path, corpus_dir.resolve())
+    if real is None:
+        return GlossaryFile(Glossary([]), "", [CorpusProblem(GLOSSARY_FILE, 1, why)])
+    data, problems = _read_bounded(real, GLOSSARY_FILE, max_bytes)
+    text, problems = _decode(data, GLOSSARY_FILE) if data is not None else (None, problems)
+    if text is None:
+        return GlossaryFile(Glossary([]), "", problems)
+    glossary, problems = parse_glossary(text, GLOSSARY_FILE)
+    return GlossaryFile(glossary, file_digest(data), problems)
+
+
 def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Document], list[CorpusProblem]]:
     """Read every corpus file and the glossary; return the valid documents and every problem found."""
     try:
@@ -356,7 +387,7 @@ def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Docum
         docs.append(doc)
     if not files:
         problems.append(CorpusProblem(str(corpus_dir), 0, "no Markdown (.md) files in the corpus folder"))
-    problems.extend(read_glossary(corpus_dir)[1])
+    problems.extend(read_glossary(corpus_dir, max_bytes).problems)
     return docs, problems
 
 

@@ -12,10 +12,10 @@ import numpy as np
 
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .config import Config
-from .corpus import file_digest, load_corpus
+from .corpus import load_corpus, read_glossary
 from .embedders import Embedder, get_embedder
-from .errors import IndexNotFound
-from .glossary import GLOSSARY_FILE, read_glossary
+from .errors import CorpusError, IndexNotFound
+from .glossary import GLOSSARY_FILE
 from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
 from .tokenize import TOKENIZER_VERSION, tokenize
 
@@ -84,12 +84,6 @@ def _unchanged(previous: StoredIndex, chunks: list[Chunk], files: dict[str, str]
     )
 
 
-def glossary_hash(config: Config) -> dict[str, str]:
-    """{glossary file: content hash} when the corpus has a glossary, so editing it refreshes the index."""
-    path = config.corpus / GLOSSARY_FILE
-    return {GLOSSARY_FILE: file_digest(path.read_bytes())} if path.is_file() else {}
-
-
 def _embed(
     embedder: Embedder,
     chunks: list[Chunk],
@@ -133,7 +127,9 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
     report_progress: Progress = progress or (lambda fraction, message: None)
     report_progress(0.0, "reading corpus")
     docs = load_corpus(config.corpus, config.max_file_bytes)
-    glossary = read_glossary(config.corpus)[0]  # its problems were raised by load_corpus
+    glossary = read_glossary(config.corpus, config.max_file_bytes)
+    if glossary.problems:  # load_corpus reported them; the file changed since
+        raise CorpusError(glossary.problems)
     chunks = [c for doc in docs for c in chunk_document(doc, config.max_chunk_chars, config.overlap_chars)]
     embedders = [get_embedder(name, config) for name in config.embedders]
     with build_lock(config.index):
@@ -144,7 +140,9 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
         reusable = None if full else _reusable(previous, config, embedders)
         report = BuildReport(files=len(docs), chunks=len(chunks), full=reusable is None)
         old_files = previous.manifest["files"] if previous else {}
-        new_files = {doc.path: doc.sha256 for doc in docs} | glossary_hash(config)
+        new_files = {doc.path: doc.sha256 for doc in docs}
+        if glossary.sha256:  # hashed with the corpus, so editing the glossary refreshes the index
+            new_files[GLOSSARY_FILE] = glossary.sha256
         report.files_added = sorted(set(new_files) - set(old_files))
         report.files_removed = sorted(set(old_files) - set(new_files))
         report.files_changed = sorted(p for p in new_files if p in old_files and old_files[p] != new_files[p])
@@ -182,7 +180,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             "tokenizer_version": TOKENIZER_VERSION,
             "chunk_count": len(chunks),
             "files": new_files,
-            "glossary": glossary.groups,
+            "glossary": glossary.glossary.groups,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": report.seconds,
         }

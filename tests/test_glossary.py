@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from rag import build_index, open_searcher
-from rag.corpus import check_corpus
+from rag.corpus import check_corpus, corpus_hashes, read_glossary
 from rag.errors import CorpusError
 from rag.glossary import GLOSSARY_FILE, Glossary, annotate, parse_glossary
 from rag.service import index_status
@@ -130,3 +130,19 @@ def test_the_response_says_which_bank_words_were_added(real_searcher):
     assert response.to_dict()["glossary"] == list(response.glossary)
     assert response.results[0].question_id == "2.5"
     assert "glossary" not in real_searcher.search("幻觉怎么避免").to_dict()  # nothing added: the bank's own word
+
+
+def test_a_glossary_is_read_like_a_corpus_file(corpus_copy, tmp_path):
+    """A link leaving the corpus folder is refused, as for answers; the hash is the one the status uses."""
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(GOOD, encoding="utf-8")
+    (corpus_copy / GLOSSARY_FILE).unlink()  # the copy of the bank's own
+    (corpus_copy / GLOSSARY_FILE).symlink_to(outside)
+    read = read_glossary(corpus_copy)
+    assert len(read.glossary) == 0 and read.sha256 == ""
+    assert [(p.path, p.line) for p in read.problems] == [(GLOSSARY_FILE, 1)]
+    assert "outside the corpus" in read.problems[0].message
+    (corpus_copy / GLOSSARY_FILE).unlink()
+    (corpus_copy / GLOSSARY_FILE).write_text(GOOD, encoding="utf-8")
+    read = read_glossary(corpus_copy)
+    assert len(read.glossary) == 2 and read.sha256 == corpus_hashes(corpus_copy)[GLOSSARY_FILE]
