@@ -8,7 +8,6 @@ bank's own word. Format and rules: docs/corpus-format.md ("Glossary").
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,13 +15,12 @@ from dataclasses import dataclass
 import yaml
 
 from .errors import CorpusProblem
-from .tokenize import tokenize
+from .tokenize import CJK, tokenize
 
 GLOSSARY_FILE = "glossary.yaml"
 # libyaml's loader when PyYAML has it: the pure-Python one took 0.2 s for the 3,000 terms, twice a build.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RECENT_QUERIES = 8
-CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bm25s.stopwords import STOPWORDS_EN
 # Bump when tokenize() changes: an index built with another version gets its keyword index rebuilt.
 TOKENIZER_VERSION = 2
 
+CJK = re.compile(r"[\u3400-\u9fff]")  # a Chinese character (CJK ideographs and extension A)
 WORD = re.compile(r"[0-9a-z\u3400-\u9fff]", re.IGNORECASE)
 LATIN = re.compile(r"^[0-9a-z][0-9a-z.+#-]*$")
 # A plural acronym such as "llms" or "gpts": the Snowball stemmer keeps the "s" when no vowel precedes it.

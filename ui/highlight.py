@@ -6,9 +6,8 @@ import html
 import re
 from functools import lru_cache
 
-from rag.tokenize import content_words, english_stem, is_latin
+from rag.tokenize import CJK, content_words, english_stem, is_latin
 
-CJK = re.compile(r"[\u3400-\u9fff]")
 # In escaped HTML, a tag or a character reference is copied as is; only the text between is searched.
 _OPAQUE = r"<[^>]*>|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
 

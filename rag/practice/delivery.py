@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from ..tokenize import CJK
 from .keypoints import split_sentences
 
 # Speaking rates of a calm interview answer: Mandarin about 240 characters a minute, English about 150 words.
 CJK_PER_SECOND = 4.0
 WORDS_PER_SECOND = 2.5
-CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:\.\d+)?")
 
 # Fillers: 然后/就是/那个 are words too, so only their habit-forming uses count (clause-initial, or

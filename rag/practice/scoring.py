@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .delivery import CJK, Delivery, analyse
+from ..tokenize import CJK
+from .delivery import Delivery, analyse
 from .keypoints import KeyPoint, Reference, split_sentences
 from .vectors import SentenceVectors
 
