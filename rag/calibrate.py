@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import product
+
+import numpy as np
 
 from .errors import ConfigError
 from .evalsets import ANSWERABLE, NOT_COVERED, REPHRASING, LabelledQuery
 from .search import Searcher
-from .verdict import NONE, Signals, VerdictRule
+from .verdict import Signals, VerdictRule
 
 MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+CONCEPT_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
 # Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),
 # and a rule chosen on one set flags more answerable questions on the next: keep well under the 15 % target.
 MAX_ANSWERABLE_NONE = 0.10
@@ -30,25 +33,34 @@ class Calibration:
     none_accuracy: float
 
 
-def _balanced(signals: list[Signals], wanted: list[bool | None], predicate: Callable[[Signals], bool]) -> float:
-    """Mean of the hit rates of the two classes (``wanted`` True/False; None: not counted)."""
-    pos = [predicate(s) for s, w in zip(signals, wanted) if w is True]
-    neg = [not predicate(s) for s, w in zip(signals, wanted) if w is False]
-    if not pos or not neg:
-        return 0.0
-    return (sum(pos) / len(pos) + sum(neg) / len(neg)) / 2
+def _balanced_rates(predicted: np.ndarray, wanted: list[bool | None]) -> np.ndarray:
+    """Per candidate rule (rows of ``predicted``): the mean of the hit rates of the two classes.
+
+    ``wanted`` is True/False per query (None: not counted); 0.0 when a class is missing.
+    """
+    pos = np.array([w is True for w in wanted])
+    neg = np.array([w is False for w in wanted])
+    if not pos.any() or not neg.any():
+        return np.zeros(predicted.shape[0])
+    return (predicted[:, pos].mean(axis=1) + (~predicted[:, neg]).mean(axis=1)) / 2
 
 
-def _share_where(flags: list[bool], classes: list[bool | None], wanted: bool) -> float:
-    """The share of True ``flags`` among the items whose class is ``wanted``."""
-    chosen = [f for f, c in zip(flags, classes) if c is wanted]
-    return sum(chosen) / len(chosen) if chosen else 0.0
-
-
-def _cuts(values: list[float]) -> list[float]:
+def _cuts(values: np.ndarray) -> np.ndarray:
     """Candidate thresholds: half-way between neighbouring observed values."""
-    ordered = sorted(set(values))
-    return [round((a + b) / 2, 4) for a, b in zip(ordered, ordered[1:])] or ordered
+    ordered = np.unique(np.round(values, 6))
+    return np.round((ordered[:-1] + ordered[1:]) / 2, 4) if len(ordered) > 1 else ordered
+
+
+def _best_cut(fits: np.ndarray, said: np.ndarray, wanted: list[bool | None], allowed=None) -> tuple[float, float]:
+    """The threshold on ``fits`` with the best balanced accuracy of ``fits < cut`` (and ``said``) against
+    ``wanted``, among the cuts ``allowed`` accepts (a function of the predictions): (accuracy, cut)."""
+    cuts = _cuts(fits)
+    predicted = said[None, :] & (fits[None, :] < cuts[:, None])
+    accuracy = _balanced_rates(predicted, wanted)
+    if allowed is not None:
+        accuracy = np.where(allowed(predicted), accuracy, -1.0)
+    best = int(np.argmax(accuracy))
+    return float(accuracy[best]), float(cuts[best])
 
 
 def calibrate_verdicts(
@@ -70,26 +82,29 @@ def calibrate_verdicts(
     if ANSWERABLE not in kinds:
         raise ConfigError("calibration needs answerable unexpected questions (a section-level set)")
     signals = [r.signals for r in searcher.search_batch([q.query for q in queries], k=1)]
+    column = {name: np.array([getattr(s, name) for s in signals], dtype=float) for name in Signals.__dataclass_fields__}
     is_match = [True if q.kind == REPHRASING else False if q.kind in NOT_COVERED else None for q in queries]
     is_none = [True if q.kind in NOT_COVERED else False if q.kind == ANSWERABLE else None for q in queries]
-    best: tuple[float, float, float] = (-1.0, 0.0, 0.0)  # accuracy, threshold, weight
+    everyone = np.ones(len(queries), dtype=bool)
+    best = (-1.0, 0.0, 0.0)  # accuracy, threshold, weight
     for weight in MARGIN_WEIGHTS:
-        fits = [s.wording + weight * s.wording_margin for s in signals]
-        for cut in _cuts(fits):
-            accuracy = _balanced(signals, is_match, lambda s, c=cut, w=weight: s.wording + w * s.wording_margin >= c)
-            if accuracy > best[0] + 1e-9:
-                best = (accuracy, cut, weight)
+        # "not match" when below the cut: the accuracy of not-match against "should not match"
+        accuracy, cut = _best_cut(column["wording"] + weight * column["wording_margin"], everyone,
+                                  [None if w is None else not w for w in is_match])
+        if accuracy > best[0] + 1e-9:
+            best = (accuracy, cut, weight)
     match_accuracy, match_threshold, weight = best
+    not_match = column["wording"] + weight * column["wording_margin"] < match_threshold
+    answerable = np.array([w is False for w in is_none])
+
+    def few_answerable_none(predicted: np.ndarray) -> np.ndarray:
+        return predicted[:, answerable].mean(axis=1) <= max_answerable_none + 1e-12
+
     chosen: tuple[float, VerdictRule] = (-1.0, VerdictRule(match_threshold, weight, 0.0))
-    for lead_weight in MARGIN_WEIGHTS:
-        for words_weight in KNOWN_WORDS_WEIGHTS:
-            fits = [s.section + lead_weight * s.section_lead + words_weight * s.known_words for s in signals]
-            for cut in _cuts(fits):
-                rule = VerdictRule(match_threshold, weight, cut, lead_weight, words_weight)
-                said_none = [rule.decide(s) == NONE for s in signals]
-                if _share_where(said_none, is_none, False) > max_answerable_none:
-                    continue
-                accuracy = _balanced(signals, is_none, lambda s, r=rule: r.decide(s) == NONE)
-                if accuracy > chosen[0] + 1e-9:
-                    chosen = (accuracy, rule)
+    for lead_weight, words_weight, concept_weight in product(MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS):
+        fits = (column["section"] + lead_weight * column["section_lead"] + words_weight * column["known_words"]
+                + concept_weight * column["concept"])
+        accuracy, cut = _best_cut(fits, not_match, is_none, few_answerable_none)
+        if accuracy > chosen[0] + 1e-9:
+            chosen = (accuracy, VerdictRule(match_threshold, weight, cut, lead_weight, words_weight, concept_weight))
     return Calibration(chosen[1], match_accuracy, chosen[0])

@@ -125,6 +125,7 @@ class Searcher:
             config.related_threshold,
             config.related_lead_weight,
             config.known_words_weight,
+            config.concept_weight,
         )
         self._vocabulary = frozenset(index.bm25.vocab_dict)
         self.glossary = Glossary(index.manifest.get("glossary", []))
@@ -193,6 +194,10 @@ class Searcher:
         known = self.glossary.known_tokens(query, tokens)
         return round(sum(t in self._vocabulary or t in known for t in tokens) / len(tokens), 4)
 
+    def _names_concept(self, query: str, tokens: list[str]) -> float:
+        """1.0 when the query says a term of the glossary (or there is no glossary), else 0.0."""
+        return 1.0 if not len(self.glossary) or self.glossary.matched_groups(query, tokens) else 0.0
+
     def _bm25_hits(self, tokens: list[str], extra: list[str]) -> dict[int, float]:
         """BM25 scores of the query's keywords plus ``glossary_weight`` x those of its glossary synonyms."""
         if not (tokens or extra) or not self.chunks:
@@ -254,7 +259,12 @@ class Searcher:
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
         lead = similarity_lead(ranked[0].similarity, dense)
         signals = Signals(
-            top_wording, round(top_wording - runner_up, 4), ranked[0].similarity, lead, self._known_words(query, tokens)
+            top_wording,
+            round(top_wording - runner_up, 4),
+            ranked[0].similarity,
+            lead,
+            self._known_words(query, tokens),
+            self._names_concept(query, tokens),
         )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:

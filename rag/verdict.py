@@ -23,6 +23,9 @@ class Signals:
             cover is a little close to many.
         known_words: the share of the query's keywords that occur anywhere in the bank (0–1); a
             question about something the bank never mentions (MoE, pricing) has unknown words.
+        concept: 1.0 when the query names one of the bank's concepts (a term of its glossary), else
+            0.0 (1.0 when the bank has no glossary). A question that names none ("how do we price
+            it?", "ASR word error rate") is seldom covered however close its wording comes.
     """
 
     wording: float = 0.0
@@ -30,19 +33,21 @@ class Signals:
     section: float = 0.0
     section_lead: float = 0.0
     known_words: float = 0.0
+    concept: float = 0.0
 
 
 @dataclass(frozen=True)
 class VerdictRule:
     """``match`` when wording + match_margin_weight x wording_margin reaches match_threshold; else
     ``related`` when section + related_lead_weight x section_lead + known_words_weight x known_words
-    reaches related_threshold; else ``none``."""
+    + concept_weight x concept reaches related_threshold; else ``none``."""
 
     match_threshold: float
     match_margin_weight: float
     related_threshold: float
     related_lead_weight: float = 0.0
     known_words_weight: float = 0.0
+    concept_weight: float = 0.0
 
     def match_fit(self, signals: Signals) -> float:
         return signals.wording + self.match_margin_weight * signals.wording_margin
@@ -52,6 +57,7 @@ class VerdictRule:
             signals.section
             + self.related_lead_weight * signals.section_lead
             + self.known_words_weight * signals.known_words
+            + self.concept_weight * signals.concept
         )
 
     def decide(self, signals: Signals) -> str:

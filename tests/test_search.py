@@ -88,6 +88,14 @@ def test_each_verdict_is_reachable(real_searcher, query, verdict):
     assert response.to_dict()["verdict"] == verdict
 
 
+@pytest.mark.parametrize(
+    ("query", "names_concept"),
+    [("幻觉率怎么监控", 1.0), ("How do you monitor hallucination rate?", 1.0), ("红烧肉怎么做才好吃", 0.0)],
+)
+def test_the_verdict_knows_whether_a_query_names_a_bank_concept(real_searcher, query, names_concept):
+    assert real_searcher.search(query).signals.concept == names_concept
+
+
 def test_a_match_puts_the_matched_answer_first(real_searcher):
     response = real_searcher.search("你怎么看待AI Agent？", k=5)
     assert response.verdict == "match" and response.results[0].question_id == "2.7"

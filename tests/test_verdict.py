@@ -1,0 +1,95 @@
+"""The verdict rule and its calibration on labelled queries (no index needed)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from rag.calibrate import calibrate_verdicts
+from rag.errors import ConfigError
+from rag.evalsets import ANSWERABLE, OUT_OF_SCOPE, REPHRASING, UNCOVERED, LabelledQuery
+from rag.verdict import MATCH, NONE, RELATED, Signals, VerdictRule
+
+RULE = VerdictRule(match_threshold=0.9, match_margin_weight=1.0, related_threshold=0.85, concept_weight=0.05)
+
+
+@pytest.mark.parametrize(
+    ("signals", "verdict"),
+    [
+        (Signals(wording=0.88, wording_margin=0.03, section=0.8), MATCH),  # 0.88 + 0.03 reaches 0.9
+        (Signals(wording=0.88, wording_margin=0.01, section=0.86), RELATED),
+        (Signals(wording=0.88, wording_margin=0.01, section=0.82, concept=1.0), RELATED),  # 0.82 + 0.05
+        (Signals(wording=0.88, wording_margin=0.01, section=0.82, concept=0.0), NONE),
+    ],
+)
+def test_the_rule_decides_from_the_signals(signals, verdict):
+    assert RULE.decide(signals) == verdict
+
+
+@dataclass
+class _Response:
+    signals: Signals
+
+
+class _FixedSignals:
+    """Stands in for a Searcher: each query's signals are given."""
+
+    def __init__(self, by_query: dict[str, Signals]):
+        self.by_query = by_query
+
+    def search_batch(self, queries: list[str], k: int = 5) -> list[_Response]:
+        return [_Response(self.by_query[q]) for q in queries]
+
+
+def _query(text: str, kind: str) -> LabelledQuery:
+    return LabelledQuery(text, "zh", kind)
+
+
+def _labelled() -> tuple[list[LabelledQuery], dict[str, Signals]]:
+    """Rephrasings with close wordings; answerable questions near a section and naming a bank concept;
+    uncovered ones about as near, but naming none: only the concept separates the last two."""
+    queries, signals = [], {}
+    for i in range(10):
+        queries.append(_query(f"rephrasing {i}", REPHRASING))
+        signals[f"rephrasing {i}"] = Signals(wording=0.95 + i / 1000, wording_margin=0.05, section=0.9)
+        queries.append(_query(f"answerable {i}", ANSWERABLE))
+        signals[f"answerable {i}"] = Signals(wording=0.8, wording_margin=0.0, section=0.84 + i / 1000, concept=1.0)
+        queries.append(_query(f"uncovered {i}", UNCOVERED if i % 2 else OUT_OF_SCOPE))
+        signals[f"uncovered {i}"] = Signals(wording=0.8, wording_margin=0.0, section=0.845 + i / 1000, concept=0.0)
+    return queries, signals
+
+
+def test_calibration_finds_the_signal_that_separates_the_kinds():
+    queries, signals = _labelled()
+    calibration = calibrate_verdicts(_FixedSignals(signals), queries)
+    assert calibration.match_accuracy == 1.0
+    assert calibration.none_accuracy == 1.0
+    assert calibration.rule.concept_weight > 0
+    verdicts = {q.query: calibration.rule.decide(signals[q.query]) for q in queries}
+    assert all(verdicts[q.query] == {REPHRASING: MATCH, ANSWERABLE: RELATED}.get(q.kind, NONE) for q in queries)
+
+
+def test_calibration_keeps_answerable_questions_told_none_under_the_limit():
+    queries, signals = _labelled()
+    # Answerable questions spread from far to near, uncovered ones all far: the cut that separates them
+    # best tells 3 of the 10 answerable questions "none", more than a limit of 20 % allows.
+    for i in range(10):
+        signals[f"answerable {i}"] = Signals(wording=0.8, section=0.70 + 0.02 * i)
+        signals[f"uncovered {i}"] = Signals(wording=0.8, section=0.70 + 0.005 * i)
+    answerable = [q.query for q in queries if q.kind == ANSWERABLE]
+
+    def told_none(limit: float) -> int:
+        rule = calibrate_verdicts(_FixedSignals(signals), queries, max_answerable_none=limit).rule
+        return sum(rule.decide(signals[q]) == NONE for q in answerable)
+
+    assert told_none(1.0) == 3
+    assert told_none(0.2) == 2
+
+
+def test_calibration_needs_each_kind_of_query():
+    queries, signals = _labelled()
+    with pytest.raises(ConfigError, match="answerable"):
+        calibrate_verdicts(_FixedSignals(signals), [q for q in queries if q.kind != ANSWERABLE])
+    with pytest.raises(ConfigError, match="rephrasings"):
+        calibrate_verdicts(_FixedSignals(signals), [q for q in queries if q.kind != REPHRASING])
