@@ -63,8 +63,8 @@ class Config:
     glossary_dense: bool = True
     fetch_k: int = 400
     match_threshold: float = 0.8983  # calibrated with `rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate`
-    match_margin_weight: float = 1.0
-    related_threshold: float = 0.9215
+    match_margin_weight: float = 1.5
+    related_threshold: float = 0.9213
     related_lead_weight: float = 1.0
     known_words_weight: float = 0.0
     concept_weight: float = 0.05

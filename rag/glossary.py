@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import yaml
 
 from .errors import CorpusProblem
-from .tokenize import CJK, tokenize
+from .tokenize import CJK, tokenize, word_stems
 
 GLOSSARY_FILE = "glossary.yaml"
 # libyaml's loader when PyYAML has it: the pure-Python one took 0.2 s for the 3,000 terms, twice a build.
@@ -27,7 +27,8 @@ RECENT_QUERIES = 8
 class _Term:
     group: int
     text: str  # lower-cased
-    tokens: tuple[str, ...]  # keyword-index terms; matched in order for a Latin term
+    tokens: tuple[str, ...]  # keyword-index terms (stopwords dropped)
+    words: tuple[str, ...]  # every word, stemmed: an English term is matched as this run of the query's words
 
 
 class Glossary:
@@ -35,8 +36,10 @@ class Glossary:
 
     def __init__(self, groups: list[list[str]]):
         self.groups = [list(group) for group in groups]
-        self._by_group = [[_Term(g, term.lower(), tuple(tokenize(term))) for term in group] for g, group in
-                          enumerate(self.groups)]
+        self._by_group = [
+            [_Term(g, term.lower(), tuple(tokenize(term)), tuple(word_stems(term))) for term in group]
+            for g, group in enumerate(self.groups)
+        ]
         self._terms = [term for terms in self._by_group for term in terms]
         # Terms by their first character (Chinese) or first keyword (English), so that matching a query
         # looks only at terms that can start where it is: 3,000 terms cost 3 ms a query scanned one by one.
@@ -45,8 +48,8 @@ class Glossary:
         for i, term in enumerate(self._terms):
             if CJK.search(term.text):
                 self._chinese_at.setdefault(term.text[0], []).append(i)
-            elif term.tokens:
-                self._english_at.setdefault(term.tokens[0], []).append(i)
+            elif term.tokens:  # a term of stopwords only ("can", "what if") is never matched
+                self._english_at.setdefault(term.words[0], []).append(i)
         self._recent: OrderedDict[tuple[str, tuple[str, ...]], list[_Term]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -55,7 +58,7 @@ class Glossary:
 
     def _said(self, query: str, tokens: list[str]) -> list[_Term]:
         """The terms the query says, in glossary order: a Chinese term as a substring, an English one
-        as a run of the query's keyword terms (stemmed, so "hallucinates" matches "hallucination").
+        as a run of the query's words (stemmed, so "hallucinates" matches "hallucination").
         The last few queries' answers are kept: a search asks several times."""
         key = (query, tuple(tokens))
         cached = self._recent.get(key)
@@ -64,8 +67,9 @@ class Glossary:
         lowered = query.lower()
         found = {i for at, ch in enumerate(lowered) for i in self._chinese_at.get(ch, ()) if
                  lowered.startswith(self._terms[i].text, at)}
-        found |= {i for at, token in enumerate(tokens) for i in self._english_at.get(token, ()) if
-                  tuple(tokens[at : at + len(self._terms[i].tokens)]) == self._terms[i].tokens}
+        words = word_stems(query)
+        found |= {i for at, word in enumerate(words) for i in self._english_at.get(word, ()) if
+                  tuple(words[at : at + len(self._terms[i].words)]) == self._terms[i].words}
         said = [self._terms[i] for i in sorted(found)]
         with self._lock:  # searches run on several server threads
             self._recent[key] = said

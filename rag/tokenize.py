@@ -60,6 +60,13 @@ def _english_term(word: str) -> str:
     return english_stem(word)
 
 
+def word_stems(text: str) -> list[str]:
+    """Every word of the text in order, stopwords kept, English ones stemmed: for matching phrases,
+    where "good at" must not match a text that only says "good"."""
+    words = (token.strip() for token in rjieba.cut(text.lower()))
+    return [_english_term(w) if is_latin(w) else w for w in words if w and WORD.search(w)]
+
+
 def tokenize(text: str) -> list[str]:
     """Keyword-index terms: content words, English ones stemmed."""
     return [_english_term(w) if is_latin(w) else w for w in content_words(text)]

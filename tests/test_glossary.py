@@ -64,6 +64,12 @@ def test_phrase_words_must_be_consecutive():
     assert glossary.matched_groups("it makes things up") == [0]
 
 
+def test_a_phrase_is_matched_with_its_small_words():
+    glossary = Glossary([["优势", "good at"], ["模型选型", "which model"]])
+    assert glossary.matched_groups("Are 500 good examples enough to fine-tune a customer-service model?") == []
+    assert glossary.matched_groups("Which model is good at coding?") == [0, 1]
+
+
 def test_rag_check_reports_glossary_problems(corpus_copy):
     (corpus_copy / GLOSSARY_FILE).write_text("groups:\n  - [幻觉]\n", encoding="utf-8")
     _, problems = check_corpus(corpus_copy)
