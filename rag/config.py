@@ -58,7 +58,7 @@ class Config:
     overlap_chars: int = 80
     fusion: str = "rrf"
     rrf_k: int = 60
-    bm25_weight: float = 1.0
+    bm25_weight: float = 0.8
     glossary_weight: float = 1.0
     glossary_dense: bool = True
     fetch_k: int = 400
