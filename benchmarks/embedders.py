@@ -3,7 +3,7 @@
 Run: ``python -m benchmarks.embedders`` (about 3 minutes on 2 cores). For each embedder set it builds
 an index of the real corpus, then prints hybrid Recall@1 on the rephrasing sets, best@1/best@3 on the
 unexpected-question sets, warm hybrid query p50, build time and the balanced accuracy of the verdict
-rule calibrated on the two tuning sets.
+rule calibrated on the three tuning sets.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def embedder_sets() -> list[tuple[str, list[str]]]:
 
 def main() -> None:
     sets = {name: load_eval_set(REPO / "eval" / f"{name}.yaml") for name in EVAL_SETS}
+    tuning = sets["dev"] + sets["sections-dev"] + load_eval_set(REPO / "eval" / "sections-dev2.yaml")
     header = (
         f"{'embedders':<28}{'build s':>8}{'p50 ms':>8}  {'dev R@1':>8}{'held R@1':>9}"
         f"  {'sec-dev b@1':>12}{'b@3':>6}  {'sec-held b@1':>13}{'b@3':>6}  {'match acc':>10}{'none acc':>9}"
@@ -41,7 +42,7 @@ def main() -> None:
             report = build_index(config, full=True)
             searcher = open_searcher(config, refresh=False)
             p50, _ = p50_p95(latencies_ms(searcher.search, eval_queries()[:100]))
-            cal = calibrate_verdicts(searcher, sets["dev"] + sets["sections-dev"])
+            cal = calibrate_verdicts(searcher, tuning)
             searcher.verdict_rule = cal.rule  # each embedder set with its own calibrated verdict rule
             m = {name: evaluate(searcher, queries, ["hybrid"])[0].hits for name, queries in sets.items()}
             print(

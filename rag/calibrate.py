@@ -15,9 +15,12 @@ from .verdict import Signals, VerdictRule
 MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 CONCEPT_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
+AGREEMENT_WEIGHTS = (0.0, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2)
 # Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),
 # and a rule chosen on one set flags more answerable questions on the next: keep well under the 15 % target.
 MAX_ANSWERABLE_NONE = 0.10
+# A rephrasing is one of the bank's own questions: telling it "nothing covers this" is worse still.
+MAX_REPHRASING_NONE = 0.02
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def calibrate_verdicts(
     The match rule is chosen on rephrasings (should be ``match``) against not-covered queries
     (should not); the related threshold on not-covered queries (should be ``none``) against
     answerable unexpected questions (should not), given that match rule, among the rules that
-    give ``none`` to at most ``max_answerable_none`` of the answerable ones.
+    give ``none`` to at most ``max_answerable_none`` of the answerable ones and ``MAX_REPHRASING_NONE``
+    of the rephrasings.
 
     Raises:
         ConfigError: the sets lack rephrasings, answerable or not-covered queries.
@@ -96,15 +100,19 @@ def calibrate_verdicts(
     match_accuracy, match_threshold, weight = best
     not_match = column["wording"] + weight * column["wording_margin"] < match_threshold
     answerable = np.array([w is False for w in is_none])
+    rephrasing = np.array([w is True for w in is_match])
 
-    def few_answerable_none(predicted: np.ndarray) -> np.ndarray:
-        return predicted[:, answerable].mean(axis=1) <= max_answerable_none + 1e-12
+    def few_covered_none(predicted: np.ndarray) -> np.ndarray:
+        return (predicted[:, answerable].mean(axis=1) <= max_answerable_none + 1e-12) & (
+            predicted[:, rephrasing].mean(axis=1) <= MAX_REPHRASING_NONE + 1e-12
+        )
 
     chosen: tuple[float, VerdictRule] = (-1.0, VerdictRule(match_threshold, weight, 0.0))
-    for lead_weight, words_weight, concept_weight in product(MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS):
+    for weights in product(MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS):
+        lead_weight, words_weight, concept_weight, agreement_weight = weights
         fits = (column["section"] + lead_weight * column["section_lead"] + words_weight * column["known_words"]
-                + concept_weight * column["concept"])
-        accuracy, cut = _best_cut(fits, not_match, is_none, few_answerable_none)
+                + concept_weight * column["concept"] + agreement_weight * column["agreement"])
+        accuracy, cut = _best_cut(fits, not_match, is_none, few_covered_none)
         if accuracy > chosen[0] + 1e-9:
-            chosen = (accuracy, VerdictRule(match_threshold, weight, cut, lead_weight, words_weight, concept_weight))
+            chosen = (accuracy, VerdictRule(match_threshold, weight, cut, *weights))
     return Calibration(chosen[1], match_accuracy, chosen[0])

@@ -34,10 +34,12 @@ class Config:
         match_threshold / match_margin_weight: the verdict is ``match`` (the query is one of the
             bank's questions) when the best question's similarity over its own wordings plus
             weight x (its lead over the runner-up question) reaches the threshold.
-        related_threshold / related_lead_weight / known_words_weight / concept_weight: otherwise the
-            verdict is ``related`` when the top section's similarity plus weight x (how far it stands
-            out from the nearest chunks) plus weight x (the share of the query's keywords found in the
-            bank) plus weight x (1 if the query names a glossary term) reaches the threshold, else ``none``.
+        related_threshold / related_lead_weight / known_words_weight / concept_weight / agreement_weight:
+            otherwise the verdict is ``related`` when the top section's similarity plus weight x (how
+            far it stands out from the nearest chunks) plus weight x (the share of the query's keywords
+            found in the bank) plus weight x (1 if the query names a glossary term) plus weight x (the
+            share of the top 5 sections the keyword and embedding rankings agree on) reaches the
+            threshold, else ``none``.
         question_weight: weight of the question-level vote in a section's fused score.
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
         max_query_chars: longer queries are truncated (with a notice).
@@ -62,12 +64,13 @@ class Config:
     glossary_weight: float = 1.0
     glossary_dense: bool = True
     fetch_k: int = 400
-    match_threshold: float = 0.8983  # calibrated with `rag eval eval/dev.yaml eval/sections-dev.yaml --calibrate`
-    match_margin_weight: float = 1.5
-    related_threshold: float = 0.9213
+    match_threshold: float = 0.8983  # calibrated: `rag eval eval/dev.yaml eval/sections-dev*.yaml --calibrate`
+    match_margin_weight: float = 1.0
+    related_threshold: float = 1.0836
     related_lead_weight: float = 1.0
-    known_words_weight: float = 0.0
+    known_words_weight: float = 0.2
     concept_weight: float = 0.05
+    agreement_weight: float = 0.075
     question_weight: float = 2.0
     meta_weight: float = 1.0
     max_query_chars: int = 500

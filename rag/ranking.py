@@ -150,3 +150,10 @@ def similarity_lead(top: float, dense: list[dict[int, float]], nearest: int = 50
     """``top`` minus the mean over embedders of the mean similarity of the ``nearest`` chunks."""
     means = [float(np.mean(sorted(side.values(), reverse=True)[:nearest])) for side in dense if side]
     return round(top - float(np.mean(means)), 4) if means else 0.0
+
+
+def top_overlap(first: list[RankedSection], second: list[RankedSection], depth: int) -> float:
+    """The share of the top ``depth`` sections that two rankings have in common (0–1)."""
+    if depth <= 0:
+        return 0.0
+    return len({r.key for r in first[:depth]} & {r.key for r in second[:depth]}) / depth

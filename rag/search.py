@@ -20,6 +20,7 @@ from .ranking import (
     rank_questions,
     rank_sections,
     similarity_lead,
+    top_overlap,
     wording_similarity,
 )
 from .store import StoredIndex
@@ -30,6 +31,8 @@ MODES = ("hybrid", "bm25", "dense")
 # An English query is embedded with the bank's words for what it says, but only words at most a third of
 # the answers use: with every word (产品经理 too) off-topic PM questions looked covered (tuning set).
 HINT_MAX_SHARE = 1 / 3
+# How many top sections of the keyword and the embedding rankings are compared for the verdict.
+AGREEMENT_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Searcher:
             config.related_lead_weight,
             config.known_words_weight,
             config.concept_weight,
+            config.agreement_weight,
         )
         self._vocabulary = frozenset(index.bm25.vocab_dict)
         self.glossary = Glossary(index.manifest.get("glossary", []))
@@ -219,52 +223,57 @@ class Searcher:
     def _in_part(self, side: dict[int, float], part: int | None) -> dict[int, float]:
         return side if part is None else {i: s for i, s in side.items() if self.chunks[i].part == part}
 
-    def _sides(
-        self, tokens: list[str], extra: list[str], dense: list[dict[int, float]], mode: str, part: int | None
-    ) -> tuple[list[dict], list[float]]:
-        """The chunk-score maps that rank results in this mode, with their fusion weights.
+    def _keyword_side(self, tokens: list[str], extra: list[str], part: int | None) -> dict[int, float]:
+        """The BM25 chunk scores (scaled to 0–1 by the query's best for ``mix`` fusion), limited to ``part``."""
+        bm25 = self._bm25_hits(tokens, extra)
+        if self.config.fusion == "mix":  # BM25 is unbounded: scale by the query's best score
+            top = max(bm25.values(), default=1.0) or 1.0
+            bm25 = {i: s / top for i, s in bm25.items()}
+        return self._in_part(bm25, part)
 
-        ``dense`` is already limited to ``part``; the keyword side is limited here, after scaling.
-        """
-        if mode.startswith("dense:"):
-            return [dense[[e.name for e in self.embedders].index(mode[len("dense:") :])]], [1.0]
-        sides = [] if mode == "bm25" else list(dense)
-        weights = [1.0] * len(sides)
-        if mode != "dense":
-            bm25 = self._bm25_hits(tokens, extra)
-            if self.config.fusion == "mix":  # BM25 is unbounded: scale by the query's best score
-                top = max(bm25.values(), default=1.0) or 1.0
-                bm25 = {i: s / top for i, s in bm25.items()}
-            sides.append(self._in_part(bm25, part))
-            weights.append(self.config.bm25_weight)
-        return sides, weights
-
-    def _respond(
-        self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
-    ) -> SearchResponse:
-        tokens = tokenize(query)
-        extra = self.glossary.expand(query, tokens)
-        dense = [self._in_part(side, part) for side in dense]
-        sides, weights = self._sides(tokens, extra, dense, mode, part)
+    def _rank(
+        self, sides: list[dict[int, float]], weights: list[float], dense: list[dict[int, float]]
+    ) -> tuple[dict[str, float], list[RankedSection]]:
+        """The fused question scores and the ranked sections of these retrievers' chunk scores."""
         by_question = rank_questions(self.sections, sides, weights, self._fuse)
         ranked = rank_sections(
             self.sections, sides, weights, self._fuse, dense, by_question,
             self.config.question_weight, self.config.meta_weight,
         )
+        return by_question, ranked
+
+    def _respond(
+        self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
+    ) -> SearchResponse:
+        tokens = tokenize(query)
+        dense = [self._in_part(side, part) for side in dense]
+        keyword = self._keyword_side(tokens, self.glossary.expand(query, tokens), part)
+        # The keyword and the embedding rankings, each on its own, for how far they agree (a verdict signal).
+        by_keyword = self._rank([keyword], [1.0], dense)
+        by_meaning = self._rank(dense, [1.0] * len(dense), dense)
+        if mode == "bm25":
+            by_question, ranked = by_keyword
+        elif mode == "dense":
+            by_question, ranked = by_meaning
+        elif mode.startswith("dense:"):
+            one = dense[[e.name for e in self.embedders].index(mode[len("dense:") :])]
+            by_question, ranked = self._rank([one], [1.0], dense)
+        else:
+            by_question, ranked = self._rank(dense + [keyword], [1.0] * len(dense) + [self.config.bm25_weight], dense)
         if not ranked:
             return SearchResponse(query, NONE, [], notice)
         wording = wording_similarity(self.sections, dense)
         best_question = max(by_question, key=by_question.__getitem__)
         top_wording = wording.get(best_question, 0.0)
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
-        lead = similarity_lead(ranked[0].similarity, dense)
         signals = Signals(
             top_wording,
             round(top_wording - runner_up, 4),
             ranked[0].similarity,
-            lead,
+            similarity_lead(ranked[0].similarity, dense),
             self._known_words(query, tokens),
             self._names_concept(query, tokens),
+            top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH),
         )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:

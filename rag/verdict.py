@@ -26,6 +26,9 @@ class Signals:
         concept: 1.0 when the query names one of the bank's concepts (a term of its glossary), else
             0.0 (1.0 when the bank has no glossary). A question that names none ("how do we price
             it?", "ASR word error rate") is seldom covered however close its wording comes.
+        agreement: the share of the top 5 sections that the keyword ranking and the embedding
+            ranking have in common. When the bank covers a question both find the same sections;
+            when it does not, each finds something different that is a little alike.
     """
 
     wording: float = 0.0
@@ -34,13 +37,14 @@ class Signals:
     section_lead: float = 0.0
     known_words: float = 0.0
     concept: float = 0.0
+    agreement: float = 0.0
 
 
 @dataclass(frozen=True)
 class VerdictRule:
     """``match`` when wording + match_margin_weight x wording_margin reaches match_threshold; else
     ``related`` when section + related_lead_weight x section_lead + known_words_weight x known_words
-    + concept_weight x concept reaches related_threshold; else ``none``."""
+    + concept_weight x concept + agreement_weight x agreement reaches related_threshold; else ``none``."""
 
     match_threshold: float
     match_margin_weight: float
@@ -48,6 +52,7 @@ class VerdictRule:
     related_lead_weight: float = 0.0
     known_words_weight: float = 0.0
     concept_weight: float = 0.0
+    agreement_weight: float = 0.0
 
     def match_fit(self, signals: Signals) -> float:
         return signals.wording + self.match_margin_weight * signals.wording_margin
@@ -58,6 +63,7 @@ class VerdictRule:
             + self.related_lead_weight * signals.section_lead
             + self.known_words_weight * signals.known_words
             + self.concept_weight * signals.concept
+            + self.agreement_weight * signals.agreement
         )
 
     def decide(self, signals: Signals) -> str:

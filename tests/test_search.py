@@ -96,6 +96,12 @@ def test_the_verdict_knows_whether_a_query_names_a_bank_concept(real_searcher, q
     assert real_searcher.search(query).signals.concept == names_concept
 
 
+def test_keyword_and_embedding_rankings_agree_on_a_covered_question_only(real_searcher):
+    covered = real_searcher.search("LoRA 训练需要准备多少张图？").signals.agreement
+    off_topic = real_searcher.search("红烧肉怎么做才好吃").signals.agreement
+    assert covered >= 0.4 and off_topic <= 0.2
+
+
 def test_a_match_puts_the_matched_answer_first(real_searcher):
     response = real_searcher.search("你怎么看待AI Agent？", k=5)
     assert response.verdict == "match" and response.results[0].question_id == "2.7"

@@ -9,6 +9,7 @@ import pytest
 from rag.calibrate import calibrate_verdicts
 from rag.errors import ConfigError
 from rag.evalsets import ANSWERABLE, OUT_OF_SCOPE, REPHRASING, UNCOVERED, LabelledQuery
+from rag.ranking import RankedSection, top_overlap
 from rag.verdict import MATCH, NONE, RELATED, Signals, VerdictRule
 
 RULE = VerdictRule(match_threshold=0.9, match_margin_weight=1.0, related_threshold=0.85, concept_weight=0.05)
@@ -85,6 +86,25 @@ def test_calibration_keeps_answerable_questions_told_none_under_the_limit():
 
     assert told_none(1.0) == 3
     assert told_none(0.2) == 2
+
+
+def test_calibration_keeps_rephrasings_told_none_rarer_still():
+    queries, signals = _labelled()
+    # Two rephrasings whose wording misses the match rule and whose sections look uncovered:
+    # any rule that calls them "related" also calls uncovered questions "related".
+    for i in (0, 1):
+        signals[f"rephrasing {i}"] = Signals(wording=0.8, section=0.845 + i / 1000)
+    rule = calibrate_verdicts(_FixedSignals(signals), queries).rule
+    assert [rule.decide(signals[f"rephrasing {i}"]) for i in (0, 1)] == [RELATED, RELATED]
+
+
+def test_top_overlap_is_the_share_of_shared_sections():
+    def ranking(*keys: str) -> list[RankedSection]:
+        return [RankedSection(("2.5", key), 0, 0.9, "answer") for key in keys]
+
+    assert top_overlap(ranking("a", "b", "c"), ranking("c", "d", "a"), 3) == pytest.approx(2 / 3)
+    assert top_overlap(ranking("a", "b"), ranking("c", "d"), 2) == 0.0
+    assert top_overlap(ranking("a", "b", "c"), ranking("a", "x", "y"), 1) == 1.0
 
 
 def test_calibration_needs_each_kind_of_query():
