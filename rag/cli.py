@@ -103,7 +103,8 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     rule = searcher.verdict_rule
     print(
         f"embedders: {', '.join(config.embedders)}; fusion: {config.fusion}; meta_weight: {config.meta_weight}; "
-        f"verdict: match when wording + {rule.match_margin_weight} x lead >= {rule.match_threshold}, "
+        f"verdict: match when wording + {rule.match_margin_weight} x lead + {rule.match_contrast_weight} x "
+        f"(wording - section questions) >= {rule.match_threshold}, "
         f"else related when section + {rule.related_lead_weight} x lead + {rule.known_words_weight} x known words "
         f"+ {rule.concept_weight} x names a glossary term + {rule.agreement_weight} x retrievers agree "
         f">= {rule.related_threshold}"
@@ -115,7 +116,8 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
         best = calibrate_verdicts(searcher, [q for queries in sets.values() for q in queries])
         print(
             f"\ncalibrated on {', '.join(sets)}: match_threshold {best.rule.match_threshold}, match_margin_weight "
-            f"{best.rule.match_margin_weight} (balanced accuracy {best.match_accuracy:.3f}); related_threshold "
+            f"{best.rule.match_margin_weight}, match_contrast_weight {best.rule.match_contrast_weight} "
+            f"(accuracy {best.match_accuracy:.3f}); related_threshold "
             f"{best.rule.related_threshold}, related_lead_weight {best.rule.related_lead_weight}, "
             f"known_words_weight {best.rule.known_words_weight}, concept_weight {best.rule.concept_weight}, "
             f"agreement_weight {best.rule.agreement_weight} "

@@ -145,6 +145,11 @@ def wording_similarity(sections: SectionMap, dense: list[dict[int, float]]) -> d
     return {qid: mean_over_embedders(per_side, qid) for qid in questions}
 
 
+def best_similarity(sections: SectionMap, dense: list[dict[int, float]], kinds: tuple[str, ...]) -> float:
+    """Mean over embedders of the best cosine among the chunks of ``kinds``, clipped to 0–1."""
+    best = [max(sections.per_question(side, kinds).values(), default=0.0) for side in dense]
+    return min(max(sum(best) / len(best), 0.0), 1.0) if best else 0.0
+
 
 def similarity_lead(top: float, dense: list[dict[int, float]], nearest: int = 50) -> float:
     """``top`` minus the mean over embedders of the mean similarity of the ``nearest`` chunks."""

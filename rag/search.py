@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from .query import clean_query
 from .ranking import (
     RankedSection,
     SectionMap,
+    best_similarity,
     lead_with_question,
     rank_questions,
     rank_sections,
@@ -122,15 +123,7 @@ class Searcher:
         self.chunks: list[Chunk] = index.chunks
         self.embedders: list[Embedder] = _load_embedders([e["name"] for e in index.manifest["embedders"]], config)
         self.sections = SectionMap(self.chunks)
-        self.verdict_rule = VerdictRule(
-            config.match_threshold,
-            config.match_margin_weight,
-            config.related_threshold,
-            config.related_lead_weight,
-            config.known_words_weight,
-            config.concept_weight,
-            config.agreement_weight,
-        )
+        self.verdict_rule = VerdictRule(**{f.name: getattr(config, f.name) for f in fields(VerdictRule)})
         self._vocabulary = frozenset(index.bm25.vocab_dict)
         self.glossary = Glossary(index.manifest.get("glossary", []))
         answers: dict[str, list[str]] = {}
@@ -274,6 +267,7 @@ class Searcher:
             self._known_words(query, tokens),
             self._names_concept(query, tokens),
             top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH),
+            best_similarity(self.sections, dense, ("section_question",)),
         )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:

@@ -29,6 +29,9 @@ class Signals:
         agreement: the share of the top 5 sections that the keyword ranking and the embedding
             ranking have in common. When the bank covers a question both find the same sections;
             when it does not, each finds something different that is a little alike.
+        section_wording: the best similarity to a question one section answers (the sections'
+            ``section_questions``). A query closer to one of those than to its answer's own wordings
+            asks about a part of an answer, not the bank's question.
     """
 
     wording: float = 0.0
@@ -38,11 +41,13 @@ class Signals:
     known_words: float = 0.0
     concept: float = 0.0
     agreement: float = 0.0
+    section_wording: float = 0.0
 
 
 @dataclass(frozen=True)
 class VerdictRule:
-    """``match`` when wording + match_margin_weight x wording_margin reaches match_threshold; else
+    """``match`` when wording + match_margin_weight x wording_margin + match_contrast_weight x
+    (wording - section_wording) reaches match_threshold; else
     ``related`` when section + related_lead_weight x section_lead + known_words_weight x known_words
     + concept_weight x concept + agreement_weight x agreement reaches related_threshold; else ``none``."""
 
@@ -53,9 +58,14 @@ class VerdictRule:
     known_words_weight: float = 0.0
     concept_weight: float = 0.0
     agreement_weight: float = 0.0
+    match_contrast_weight: float = 0.0
 
     def match_fit(self, signals: Signals) -> float:
-        return signals.wording + self.match_margin_weight * signals.wording_margin
+        return (
+            signals.wording
+            + self.match_margin_weight * signals.wording_margin
+            + self.match_contrast_weight * (signals.wording - signals.section_wording)
+        )
 
     def related_fit(self, signals: Signals) -> float:
         return (

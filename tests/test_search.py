@@ -102,6 +102,14 @@ def test_keyword_and_embedding_rankings_agree_on_a_covered_question_only(real_se
     assert covered >= 0.4 and off_topic <= 0.2
 
 
+def test_a_question_one_section_answers_is_not_taken_for_the_banks_question(real_searcher):
+    section_question = real_searcher.search("DeepSeek-V3 总参数 6710 亿，为什么推理成本反而不算高？")  # 2.1's MoE section
+    bank_question = real_searcher.search("什么是大语言模型？")
+    assert section_question.signals.section_wording > section_question.signals.wording
+    assert section_question.verdict == "related" and section_question.results[0].question_id == "2.1"
+    assert bank_question.verdict == "match"
+
+
 def test_a_match_puts_the_matched_answer_first(real_searcher):
     response = real_searcher.search("你怎么看待AI Agent？", k=5)
     assert response.verdict == "match" and response.results[0].question_id == "2.7"

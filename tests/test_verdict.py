@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -90,12 +90,25 @@ def test_calibration_keeps_answerable_questions_told_none_under_the_limit():
 
 def test_calibration_keeps_rephrasings_told_none_rarer_still():
     queries, signals = _labelled()
-    # Two rephrasings whose wording misses the match rule and whose sections look uncovered:
-    # any rule that calls them "related" also calls uncovered questions "related".
-    for i in (0, 1):
-        signals[f"rephrasing {i}"] = Signals(wording=0.8, section=0.845 + i / 1000)
+    # A rephrasing whose wording misses the match rule and whose section looks uncovered: any rule
+    # that calls it "related" also calls some uncovered questions "related".
+    signals["rephrasing 0"] = Signals(wording=0.8, section=0.845, section_wording=0.85)
     rule = calibrate_verdicts(_FixedSignals(signals), queries).rule
-    assert [rule.decide(signals[f"rephrasing {i}"]) for i in (0, 1)] == [RELATED, RELATED]
+    assert rule.decide(signals["rephrasing 0"]) == RELATED
+
+
+def test_calibration_tells_a_section_question_from_the_banks_own():
+    queries, signals = _labelled()
+    # Answerable questions as close to the answer's wordings as rephrasings are, but closer still to a
+    # question one section answers: only that contrast keeps them from being called a match.
+    for i in range(10):
+        signals[f"rephrasing {i}"] = Signals(wording=0.93 + i / 1000, section=0.9, section_wording=0.9)
+        signals[f"answerable {i}"] = Signals(wording=0.93 + i / 1000, section=0.9, section_wording=0.96, concept=1.0)
+        signals[f"uncovered {i}"] = replace(signals[f"uncovered {i}"], section_wording=0.8)
+    rule = calibrate_verdicts(_FixedSignals(signals), queries).rule
+    assert rule.match_contrast_weight > 0
+    assert all(rule.decide(signals[f"rephrasing {i}"]) == MATCH for i in range(10))
+    assert all(rule.decide(signals[f"answerable {i}"]) != MATCH for i in range(10))
 
 
 def test_top_overlap_is_the_share_of_shared_sections():
