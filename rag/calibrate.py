@@ -17,6 +17,7 @@ KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 CONCEPT_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
 AGREEMENT_WEIGHTS = (0.0, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2)
 CONTRAST_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+LATIN_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
 # Rephrasings of the bank's questions should be recognised as such (issue 8: at least 90 %).
 MIN_REPHRASING_MATCH = 0.90
 # Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),
@@ -117,21 +118,28 @@ def calibrate_verdicts(
     match_accuracy, match_threshold, weight, contrast = _match_rule(column, kind)
     match_only = VerdictRule(match_threshold, weight, 0.0, match_contrast_weight=contrast)
     not_match = np.array([match_only.match_fit(s) < match_threshold for s in signals])
-    answerable, rephrasing = kind == ANSWERABLE, kind == REPHRASING
+    lang = np.array([q.lang for q in queries])
+    # Each language on its own: English questions come out less similar to the Chinese answers, and a
+    # limit on the pooled share let them be told "none" far more often than Chinese ones.
+    limits = [(kind == ANSWERABLE) & (lang == code) for code in sorted(set(lang[kind == ANSWERABLE]))]
+    limits = [(group, max_answerable_none) for group in limits] + [(kind == REPHRASING, MAX_REPHRASING_NONE)]
 
     def few_covered_none(predicted: np.ndarray) -> np.ndarray:
-        return (predicted[:, answerable].mean(axis=1) <= max_answerable_none + 1e-12) & (
-            predicted[:, rephrasing].mean(axis=1) <= MAX_REPHRASING_NONE + 1e-12
-        )
+        allowed = np.ones(predicted.shape[0], dtype=bool)
+        for group, limit in limits:
+            if group.any():
+                allowed &= predicted[:, group].mean(axis=1) <= limit + 1e-12
+        return allowed
 
     chosen: tuple[float, VerdictRule] = (-1.0, match_only)
-    for weights in product(MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS):
-        lead_weight, words_weight, concept_weight, agreement_weight = weights
+    for weights in product(MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS, LATIN_WEIGHTS):
+        lead_weight, words_weight, concept_weight, agreement_weight, latin_weight = weights
         fits = (column["section"] + lead_weight * column["section_lead"] + words_weight * column["known_words"]
-                + concept_weight * column["concept"] + agreement_weight * column["agreement"])
+                + concept_weight * column["concept"] + agreement_weight * column["agreement"]
+                + latin_weight * column["latin_query"])
         accuracy, cut = _best_cut(fits, not_match, is_none, few_covered_none)
         if accuracy > chosen[0] + 1e-9:
             chosen = (accuracy, replace(match_only, related_threshold=cut, related_lead_weight=lead_weight,
                                         known_words_weight=words_weight, concept_weight=concept_weight,
-                                        agreement_weight=agreement_weight))
+                                        agreement_weight=agreement_weight, latin_weight=latin_weight))
     return Calibration(chosen[1], match_accuracy, chosen[0])

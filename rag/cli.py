@@ -107,6 +107,7 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
         f"(wording - section questions) >= {rule.match_threshold}, "
         f"else related when section + {rule.related_lead_weight} x lead + {rule.known_words_weight} x known words "
         f"+ {rule.concept_weight} x names a glossary term + {rule.agreement_weight} x retrievers agree "
+        f"+ {rule.latin_weight} x query without Chinese "
         f">= {rule.related_threshold}"
     )
     for file, queries in sets.items():
@@ -120,7 +121,7 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
             f"(accuracy {best.match_accuracy:.3f}); related_threshold "
             f"{best.rule.related_threshold}, related_lead_weight {best.rule.related_lead_weight}, "
             f"known_words_weight {best.rule.known_words_weight}, concept_weight {best.rule.concept_weight}, "
-            f"agreement_weight {best.rule.agreement_weight} "
+            f"agreement_weight {best.rule.agreement_weight}, latin_weight {best.rule.latin_weight} "
             f"(balanced accuracy of 'none' {best.none_accuracy:.3f})"
         )
     return 0

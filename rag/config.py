@@ -66,12 +66,13 @@ class Config:
     fetch_k: int = 400
     match_threshold: float = 0.8986  # calibrated: `rag eval eval/dev.yaml eval/sections-dev*.yaml --calibrate`
     match_margin_weight: float = 0.5
-    related_threshold: float = 1.0753
-    related_lead_weight: float = 0.0
-    known_words_weight: float = 0.2
-    concept_weight: float = 0.03
+    related_threshold: float = 1.0127
+    related_lead_weight: float = 1.0
+    known_words_weight: float = 0.1
+    concept_weight: float = 0.0
     agreement_weight: float = 0.1
     match_contrast_weight: float = 2.0
+    latin_weight: float = 0.05
     question_weight: float = 2.0
     meta_weight: float = 1.0
     max_query_chars: int = 500

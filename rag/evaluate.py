@@ -22,7 +22,8 @@ class Metrics:
     """Quality figures of one retrieval mode on one query set.
 
     ``hits`` maps a figure name (``R@1``, ``best@3`` …) to its value per language group;
-    ``verdicts`` maps ``<kind> <verdict>`` to the share of that kind's queries given it.
+    ``verdicts`` maps ``<kind> <verdict>`` to the share of that kind's queries given it (and
+    ``answerable none <lang>`` per language).
     """
 
     mode: str
@@ -59,6 +60,8 @@ def score_responses(mode: str, queries: list[LabelledQuery], responses: list[Sea
     for item, response in zip(queries, responses):
         counts[item.kind] = counts.get(item.kind, 0) + 1
         verdicts.setdefault(f"{item.kind} {NONE}", []).append(response.verdict == NONE)
+        if item.kind == ANSWERABLE:  # an English question is more often told "none": watch each language
+            verdicts.setdefault(f"{item.kind} {NONE} {item.lang}", []).append(response.verdict == NONE)
         if item.kind == REPHRASING:
             verdicts.setdefault(f"{item.kind} {MATCH}", []).append(response.verdict == MATCH)
         if item.kind not in (REPHRASING, ANSWERABLE):
@@ -113,7 +116,8 @@ def format_metrics(rows: list[Metrics]) -> str:
         lines += _table(
             rows,
             ["best@1", "best@3", "useful@3"],
-            [("answerable none", f"{ANSWERABLE} {NONE}"), ("uncovered none", f"{UNCOVERED} {NONE}"),
+            [("answerable none", f"{ANSWERABLE} {NONE}"), ("ans. none zh", f"{ANSWERABLE} {NONE} zh"),
+             ("ans. none en", f"{ANSWERABLE} {NONE} en"), ("uncovered none", f"{UNCOVERED} {NONE}"),
              ("off-domain none", f"{OUT_OF_DOMAIN} {NONE}")],
         )
         lines.append(

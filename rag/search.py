@@ -25,7 +25,7 @@ from .ranking import (
     wording_similarity,
 )
 from .store import StoredIndex
-from .tokenize import tokenize
+from .tokenize import CJK, tokenize
 from .verdict import MATCH, NONE, Signals, VerdictRule
 
 MODES = ("hybrid", "bm25", "dense")
@@ -268,6 +268,7 @@ class Searcher:
             self._names_concept(query, tokens),
             top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH),
             best_similarity(self.sections, dense, ("section_question",)),
+            0.0 if CJK.search(query) else 1.0,
         )
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:

@@ -32,6 +32,9 @@ class Signals:
         section_wording: the best similarity to a question one section answers (the sections'
             ``section_questions``). A query closer to one of those than to its answer's own wordings
             asks about a part of an answer, not the bank's question.
+        latin_query: 1.0 when the query has no Chinese in it, else 0.0. The answers are Chinese: an
+            English question comes out less similar to the section that answers it, and shares
+            fewer keywords with it, than the same question asked in Chinese.
     """
 
     wording: float = 0.0
@@ -42,6 +45,7 @@ class Signals:
     concept: float = 0.0
     agreement: float = 0.0
     section_wording: float = 0.0
+    latin_query: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class VerdictRule:
     """``match`` when wording + match_margin_weight x wording_margin + match_contrast_weight x
     (wording - section_wording) reaches match_threshold; else
     ``related`` when section + related_lead_weight x section_lead + known_words_weight x known_words
-    + concept_weight x concept + agreement_weight x agreement reaches related_threshold; else ``none``."""
+    + concept_weight x concept + agreement_weight x agreement + latin_weight x latin_query reaches
+    related_threshold; else ``none``."""
 
     match_threshold: float
     match_margin_weight: float
@@ -59,6 +64,7 @@ class VerdictRule:
     concept_weight: float = 0.0
     agreement_weight: float = 0.0
     match_contrast_weight: float = 0.0
+    latin_weight: float = 0.0
 
     def match_fit(self, signals: Signals) -> float:
         return (
@@ -74,6 +80,7 @@ class VerdictRule:
             + self.known_words_weight * signals.known_words
             + self.concept_weight * signals.concept
             + self.agreement_weight * signals.agreement
+            + self.latin_weight * signals.latin_query
         )
 
     def decide(self, signals: Signals) -> str:

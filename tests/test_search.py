@@ -96,6 +96,13 @@ def test_the_verdict_knows_whether_a_query_names_a_bank_concept(real_searcher, q
     assert real_searcher.search(query).signals.concept == names_concept
 
 
+@pytest.mark.parametrize(
+    ("query", "latin"), [("How do LLMs work?", 1.0), ("LLM 的原理是什么", 0.0), ("大模型原理", 0.0)]
+)
+def test_the_verdict_knows_a_query_without_chinese(real_searcher, query, latin):
+    assert real_searcher.search(query).signals.latin_query == latin
+
+
 def test_keyword_and_embedding_rankings_agree_on_a_covered_question_only(real_searcher):
     covered = real_searcher.search("LoRA 训练需要准备多少张图？").signals.agreement
     off_topic = real_searcher.search("红烧肉怎么做才好吃").signals.agreement
@@ -103,7 +110,8 @@ def test_keyword_and_embedding_rankings_agree_on_a_covered_question_only(real_se
 
 
 def test_a_question_one_section_answers_is_not_taken_for_the_banks_question(real_searcher):
-    section_question = real_searcher.search("DeepSeek-V3 总参数 6710 亿，为什么推理成本反而不算高？")  # 2.1's MoE section
+    # one of the questions 2.1's section on Transformers and MoE answers
+    section_question = real_searcher.search("DeepSeek-V3 总参数 6710 亿，为什么推理成本反而不算高？")
     bank_question = real_searcher.search("什么是大语言模型？")
     assert section_question.signals.section_wording > section_question.signals.wording
     assert section_question.verdict == "related" and section_question.results[0].question_id == "2.1"

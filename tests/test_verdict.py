@@ -43,8 +43,8 @@ class _FixedSignals:
         return [_Response(self.by_query[q]) for q in queries]
 
 
-def _query(text: str, kind: str) -> LabelledQuery:
-    return LabelledQuery(text, "zh", kind)
+def _query(text: str, kind: str, lang: str = "zh") -> LabelledQuery:
+    return LabelledQuery(text, lang, kind)
 
 
 def _labelled() -> tuple[list[LabelledQuery], dict[str, Signals]]:
@@ -109,6 +109,19 @@ def test_calibration_tells_a_section_question_from_the_banks_own():
     assert rule.match_contrast_weight > 0
     assert all(rule.decide(signals[f"rephrasing {i}"]) == MATCH for i in range(10))
     assert all(rule.decide(signals[f"answerable {i}"]) != MATCH for i in range(10))
+
+
+def test_calibration_limits_answerable_questions_told_none_in_each_language():
+    queries, signals = _labelled()
+    # Chinese answerable questions are clearly covered; English ones come out less similar and overlap
+    # the uncovered ones. Pooled, 2 English in 10 told "none" would pass a 10 % limit (2 of 20).
+    for i in range(10):
+        signals[f"answerable {i}"] = Signals(wording=0.8, section=0.95)
+        queries.append(_query(f"english {i}", ANSWERABLE, "en"))
+        signals[f"english {i}"] = Signals(wording=0.8, section=0.70 + 0.01 * i)
+        signals[f"uncovered {i}"] = Signals(wording=0.8, section=0.70 + 0.0105 * i)
+    rule = calibrate_verdicts(_FixedSignals(signals), queries, max_answerable_none=0.1).rule
+    assert sum(rule.decide(signals[f"english {i}"]) == NONE for i in range(10)) <= 1
 
 
 def test_top_overlap_is_the_share_of_shared_sections():
