@@ -82,10 +82,13 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
             print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
         return 0
     response = searcher.search(args.question, k=args.k, part=args.part)
+    why = searcher.verdict_rule.explain(response.signals) if args.explain and response.results else []
     if args.json:
-        print(json.dumps(response.to_dict(), ensure_ascii=False))
+        print(json.dumps(response.to_dict() | ({"why": why} if why else {}), ensure_ascii=False))
     else:
         _print_response(response, config.corpus)
+        if why:
+            print("\nWhy this verdict 判断依据:\n" + "\n".join(f"  {line}" for line in why))
     return 0 if response.results or not response.notice else 2
 
 
@@ -226,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=_at_least_one, default=5, help="number of results (default 5)")
     p.add_argument("--part", type=int, choices=(1, 2, 3), help="only answers of this part")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
+    p.add_argument("--explain", action="store_true", help="also show the scores the verdict was decided from")
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index if the corpus changed")
     p.set_defaults(func=cmd_ask)
 

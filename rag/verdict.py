@@ -83,6 +83,36 @@ class VerdictRule:
             + self.latin_weight * signals.latin_query
         )
 
+    def explain(self, signals: Signals) -> list[str]:
+        """Why the verdict is what it is: each score with its threshold and its terms (weight 0 left out)."""
+
+        def terms(parts: list[tuple[float, str, float]]) -> str:
+            return " + ".join(
+                f"{name} {value:.3f}" if weight == 1.0 else f"{weight:g} × {name} {value:.3f}"
+                for weight, name, value in parts
+                if weight
+            )
+
+        match = [
+            (1.0, "wording", signals.wording),
+            (self.match_margin_weight, "lead over the next question", signals.wording_margin),
+            (self.match_contrast_weight, "(wording − section questions)", signals.wording - signals.section_wording),
+        ]
+        related = [
+            (1.0, "section", signals.section),
+            (self.related_lead_weight, "lead over the nearest chunks", signals.section_lead),
+            (self.known_words_weight, "known words", signals.known_words),
+            (self.concept_weight, "names a glossary word", signals.concept),
+            (self.agreement_weight, "retrievers agree", signals.agreement),
+            (self.latin_weight, "no Chinese", signals.latin_query),
+        ]
+        fits = [("match", self.match_fit(signals), self.match_threshold, match),
+                ("related", self.related_fit(signals), self.related_threshold, related)]
+        return [
+            f"{name} score {fit:.3f} {'≥' if fit >= threshold else '<'} {threshold:g}: {terms(parts)}"
+            for name, fit, threshold, parts in fits
+        ]
+
     def decide(self, signals: Signals) -> str:
         if self.match_fit(signals) >= self.match_threshold:
             return MATCH

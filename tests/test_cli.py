@@ -37,6 +37,16 @@ def test_ask_json_contract(real_index):
     assert first["source"]["path"].endswith("part2/2.5-hallucination.md")
 
 
+def test_ask_explain_shows_the_scores_behind_the_verdict(real_index):
+    text = run("ask", "红烧肉怎么做才好吃", "--explain", "--no-rebuild", config=real_index)
+    assert text.returncode == 0, text.stderr
+    why = text.stdout.split("Why this verdict 判断依据:\n")[1].splitlines()
+    assert why[0].strip().startswith("match score") and " < " in why[0]  # verdict none: both below
+    assert why[1].strip().startswith("related score") and " < " in why[1] and "section" in why[1]
+    data = json.loads(run("ask", "红烧肉怎么做才好吃", "--explain", "--json", "--no-rebuild", config=real_index).stdout)
+    assert data["verdict"] == "none" and [line.split()[0] for line in data["why"]] == ["match", "related"]
+
+
 def test_ask_text_output_shows_sources(real_index):
     out = run("ask", "AIGC在金融行业有哪些应用", "--no-rebuild", config=real_index)
     assert out.returncode == 0, out.stderr

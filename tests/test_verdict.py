@@ -124,6 +124,14 @@ def test_calibration_limits_answerable_questions_told_none_in_each_language():
     assert sum(rule.decide(signals[f"english {i}"]) == NONE for i in range(10)) <= 1
 
 
+def test_the_rule_explains_each_score_against_its_threshold():
+    match_line, related_line = RULE.explain(Signals(wording=0.88, wording_margin=0.01, section=0.82, concept=1.0))
+    assert match_line.startswith("match score 0.890 < 0.9: wording 0.880 + lead over the next question 0.010")
+    assert related_line.startswith("related score 0.870 ≥ 0.85: section 0.820")
+    assert "0.05 × names a glossary word 1.000" in related_line
+    assert "known words" not in related_line  # weight 0: not part of the rule
+
+
 def test_top_overlap_is_the_share_of_shared_sections():
     def ranking(*keys: str) -> list[RankedSection]:
         return [RankedSection(("2.5", key), 0, 0.9, "answer") for key in keys]
