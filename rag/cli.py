@@ -79,16 +79,15 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
         # notice: one bad line is answered like the others instead of stopping the whole batch.
         lines = [line.decode("utf-8", "surrogateescape").rstrip("\r\n") for line in sys.stdin.buffer]
         for response in searcher.search_batch(lines, k=args.k, part=args.part):
-            print(json.dumps(response.to_dict(), ensure_ascii=False), flush=True)
+            print(json.dumps(response.to_dict(explain=args.explain), ensure_ascii=False), flush=True)
         return 0
     response = searcher.search(args.question, k=args.k, part=args.part)
-    why = searcher.verdict_rule.explain(response.signals) if args.explain and response.results else []
     if args.json:
-        print(json.dumps(response.to_dict() | ({"why": why} if why else {}), ensure_ascii=False))
+        print(json.dumps(response.to_dict(explain=args.explain), ensure_ascii=False))
     else:
         _print_response(response, config.corpus)
-        if why:
-            print("\nWhy this verdict 判断依据:\n" + "\n".join(f"  {line}" for line in why))
+        if args.explain and response.results:
+            print("\nWhy this verdict 判断依据:\n" + "\n".join(f"  {line}" for line in response.why))
     return 0 if response.results or not response.notice else 2
 
 

@@ -70,7 +70,8 @@ class SearchResponse:
     ``verdict`` is ``match`` (the query is one of the bank's questions; its answer comes first),
     ``related`` (no prepared answer to this question, but the sections shown help) or ``none``
     (nothing in the bank covers it; the nearest sections are shown). ``signals`` holds what
-    the verdict was decided from; ``glossary`` the bank's words the glossary added to the query.
+    the verdict was decided from, ``why`` the scores made of them (``VerdictRule.explain``);
+    ``glossary`` the bank's words the glossary added to the query.
     """
 
     query: str
@@ -79,14 +80,15 @@ class SearchResponse:
     notice: str = ""
     signals: Signals = field(default_factory=Signals)
     glossary: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()
 
     @property
     def confident(self) -> bool:
         """True unless nothing in the bank covers the query."""
         return self.verdict != NONE
 
-    def to_dict(self) -> dict:
-        """The JSON shape of ``rag ask --json``."""
+    def to_dict(self, explain: bool = False) -> dict:
+        """The JSON shape of ``rag ask --json`` (with ``why`` when ``explain`` and there are results)."""
         data = {
             "query": self.query,
             "verdict": self.verdict,
@@ -99,6 +101,8 @@ class SearchResponse:
             data["notice"] = self.notice
         if self.glossary:
             data["glossary"] = list(self.glossary)
+        if explain and self.why:
+            data["why"] = list(self.why)
         return data
 
     @property
@@ -275,7 +279,7 @@ class Searcher:
             ranked = lead_with_question(ranked, best_question)
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
         added = tuple(self.glossary.bank_terms(query)) if self.config.glossary_weight > 0 else ()
-        return SearchResponse(query, verdict, shown, notice, signals, added)
+        return SearchResponse(query, verdict, shown, notice, signals, added, tuple(self.verdict_rule.explain(signals)))
 
     def _result(self, ranked: RankedSection) -> SearchResult:
         chunk = self.chunks[ranked.position]

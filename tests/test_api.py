@@ -39,6 +39,15 @@ def test_get_search_defaults_and_part_filter(api):
     assert all(r["question_id"].startswith("3.") for r in data["results"])
 
 
+def test_search_explains_the_verdict_on_request(api):
+    plain = api.get("/search", params={"q": "红烧肉怎么做才好吃", "k": 1}).json()
+    explained = api.get("/search", params={"q": "红烧肉怎么做才好吃", "k": 1, "explain": "true"}).json()
+    assert "why" not in plain
+    assert [line.split()[0] for line in explained["why"]] == ["match", "related"]
+    posted = api.post("/search", json={"q": ["What is an AI Agent?"], "k": 1, "explain": True}).json()
+    assert posted[0]["verdict"] == "match" and "≥" in posted[0]["why"][0]
+
+
 def test_post_search_one_question_or_a_list(api):
     one = api.post("/search", json={"q": "你是怎么做微调的？", "k": 2})
     assert one.status_code == 200 and one.json()["results"][0]["question_id"] == "2.4"

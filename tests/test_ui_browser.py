@@ -94,6 +94,10 @@ def test_out_of_scope_question_shows_the_banner(open_page):
     assert "Nothing in the bank covers this question" in page.locator("#rag-results .rag-banner").inner_text()
     opacity = page.locator("#rag-results .rag-card").first.evaluate("el => getComputedStyle(el).opacity")
     assert float(opacity) < 1
+    why = page.locator("#rag-results .rag-why")
+    assert not why.locator("li").first.is_visible()  # folded until asked for
+    why.locator("summary").click()
+    assert why.locator("li").first.inner_text().startswith("match score")
 
 
 def test_rebuild_button_updates_the_panel(open_page):

@@ -35,6 +35,7 @@ class SearchBody(BaseModel):
     q: StrictStr | list[StrictStr] = Field(description=f"a question, or a list of at most {MAX_BATCH} questions")
     k: StrictInt = Field(5, ge=1, le=10, description="results per question")
     part: Literal["all", "1", "2", "3", 1, 2, 3] | None = Field("all", description="only answers of this part")
+    explain: StrictBool = Field(False, description="add `why`: the scores the verdict was decided from")
 
 
 class RebuildBody(BaseModel):
@@ -178,18 +179,20 @@ def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
         q: Annotated[str, Query(description="the question, in Chinese or English")],
         k: Annotated[int, Query(ge=1, le=10, description="number of results")] = 5,
         part: Annotated[Part, Query(description="only answers of this part of the bank")] = "all",
+        explain: Annotated[bool, Query(description="add `why`: the scores the verdict was decided from")] = False,
     ) -> JSONResponse:
         """Search one question; the same JSON object as ``rag ask --json``."""
-        return JSONResponse(finder.search(q, k, _part(part)).to_dict())
+        return JSONResponse(finder.search(q, k, _part(part)).to_dict(explain))
 
     @api.post("/search", response_model=None, responses={200: {"model": Answer}, **_errors(400, 413)})
     def search_many(body: SearchBody) -> JSONResponse:
         """Search one question (returns one object) or a list of them (returns a list, in order)."""
         if isinstance(body.q, str):
-            return JSONResponse(finder.search(body.q, body.k, _part(body.part)).to_dict())
+            return JSONResponse(finder.search(body.q, body.k, _part(body.part)).to_dict(body.explain))
         if len(body.q) > MAX_BATCH:
             raise HTTPException(413, f"too many questions: at most {MAX_BATCH} per request, got {len(body.q)}")
-        return JSONResponse([r.to_dict() for r in finder.search_batch(body.q, body.k, _part(body.part))])
+        responses = finder.search_batch(body.q, body.k, _part(body.part))
+        return JSONResponse([r.to_dict(body.explain) for r in responses])
 
     @api.get("/status", response_model=None, responses={200: {"model": Status}})
     def get_status() -> JSONResponse:

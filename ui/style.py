@@ -12,6 +12,9 @@ CSS = """
 .rag-results { overflow-wrap: anywhere; }
 #rag-results .html-container { padding-left: 0; padding-right: 0; }
 .rag-summary { margin: 0; color: var(--body-text-color-subdued); font-size: .95em; }
+.rag-why { margin: .2em 0; color: var(--body-text-color-subdued); font-size: .85em; }
+.rag-why summary { cursor: pointer; }
+.rag-why ul { margin: .2em 0 .2em 1.2em; padding: 0; }
 .rag-glossary { margin: .2em 0 .4em; color: var(--body-text-color-subdued); font-size: .9em; }
 .rag-notice {
   padding: 10px 14px; border-radius: 8px;
