@@ -159,12 +159,12 @@ def results_html(response: SearchResponse, full_answer: FullAnswer) -> str:
     )
     out.append(f'<div class="rag-banner rag-verdict-{response.verdict}" role="status">'
                f"{esc(VERDICT_TEXT[response.verdict])}</div>")
-    if response.why:
-        lines = "".join(f"<li>{esc(line)}</li>" for line in response.why)
-        out.append(f'<details class="rag-why"><summary>判断依据 Why this verdict</summary><ul>{lines}</ul></details>')
     if response.glossary:
         out.append(f'<p class="rag-glossary">同时搜索了 Also searched for (glossary): '
                    f"{esc('、'.join(response.glossary))}</p>")
+    if response.why:
+        lines = "".join(f"<li>{esc(line)}</li>" for line in response.why)
+        out.append(f'<details class="rag-why"><summary>判断依据 Why this verdict</summary><ul>{lines}</ul></details>')
     terms = query_terms(response.query + " " + " ".join(response.glossary))
     groups: dict[str, list[tuple[int, SearchResult]]] = {}
     for rank, result in enumerate(response.results, start=1):
