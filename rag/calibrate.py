@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from itertools import product
 
 import numpy as np
@@ -71,15 +71,15 @@ def _best_cut(fits: np.ndarray, said: np.ndarray, wanted: list[bool | None], all
     return float(accuracy[best]), float(cuts[best])
 
 
-def _match_rule(column: dict[str, np.ndarray], kinds: np.ndarray) -> tuple[float, float, float, float]:
+def _match_rule(columns: Signals, kinds: np.ndarray) -> tuple[float, VerdictRule]:
     """The match rule that best tells rephrasings from every other query, among the rules that give
-    ``match`` to at least ``MIN_REPHRASING_MATCH`` of the rephrasings: (accuracy, threshold, margin
-    weight, contrast weight)."""
+    ``match`` to at least ``MIN_REPHRASING_MATCH`` of the rephrasings: (accuracy, the rule, whose
+    related part is still empty)."""
     rephrasing, answerable, not_covered = (kinds == REPHRASING), (kinds == ANSWERABLE), np.isin(kinds, NOT_COVERED)
-    best = (-1.0, 0.0, 0.0, 0.0)
+    best = (-1.0, VerdictRule(0.0, 0.0, 0.0))
     for margin_weight, contrast_weight in product(MARGIN_WEIGHTS, CONTRAST_WEIGHTS):
-        fits = (column["wording"] + margin_weight * column["wording_margin"]
-                + contrast_weight * (column["wording"] - column["section_wording"]))
+        candidate = VerdictRule(0.0, margin_weight, 0.0, match_contrast_weight=contrast_weight)
+        fits = candidate.match_fit(columns)
         cuts = _cuts(fits)
         said = fits[None, :] >= cuts[:, None]
         recognised = said[:, rephrasing].mean(axis=1)
@@ -87,7 +87,7 @@ def _match_rule(column: dict[str, np.ndarray], kinds: np.ndarray) -> tuple[float
         accuracy = np.where(recognised >= MIN_REPHRASING_MATCH - 1e-12, accuracy, -1.0)
         i = int(np.argmax(accuracy))
         if accuracy[i] > best[0] + 1e-9:
-            best = (float(accuracy[i]), float(cuts[i]), margin_weight, contrast_weight)
+            best = (float(accuracy[i]), replace(candidate, match_threshold=float(cuts[i])))
     return best
 
 
@@ -100,8 +100,8 @@ def calibrate_verdicts(
     not-covered queries (should not), among the rules that recognise ``MIN_REPHRASING_MATCH`` of the
     rephrasings; the related threshold on not-covered queries (should be ``none``) against
     answerable unexpected questions (should not), given that match rule, among the rules that
-    give ``none`` to at most ``max_answerable_none`` of the answerable ones and ``MAX_REPHRASING_NONE``
-    of the rephrasings.
+    give ``none`` to at most ``max_answerable_none`` of the answerable ones in each language and
+    ``MAX_REPHRASING_NONE`` of the rephrasings.
 
     Raises:
         ConfigError: the sets lack rephrasings, answerable or not-covered queries.
@@ -112,12 +112,13 @@ def calibrate_verdicts(
     if ANSWERABLE not in kinds:
         raise ConfigError("calibration needs answerable unexpected questions (a section-level set)")
     signals = [r.signals for r in searcher.search_batch([q.query for q in queries], k=1)]
-    column = {name: np.array([getattr(s, name) for s in signals], dtype=float) for name in Signals.__dataclass_fields__}
+    # One array per signal: the rule's own formulas then score every query at once.
+    names = [f.name for f in fields(Signals)]
+    columns = Signals(**{name: np.array([getattr(s, name) for s in signals], dtype=float) for name in names})
     kind = np.array([q.kind for q in queries])
     is_none = [True if q.kind in NOT_COVERED else False if q.kind == ANSWERABLE else None for q in queries]
-    match_accuracy, match_threshold, weight, contrast = _match_rule(column, kind)
-    match_only = VerdictRule(match_threshold, weight, 0.0, match_contrast_weight=contrast)
-    not_match = np.array([match_only.match_fit(s) < match_threshold for s in signals])
+    match_accuracy, match_only = _match_rule(columns, kind)
+    not_match = match_only.match_fit(columns) < match_only.match_threshold
     lang = np.array([q.lang for q in queries])
     # Each language on its own: English questions come out less similar to the Chinese answers, and a
     # limit on the pooled share let them be told "none" far more often than Chinese ones.
@@ -132,14 +133,12 @@ def calibrate_verdicts(
         return allowed
 
     chosen: tuple[float, VerdictRule] = (-1.0, match_only)
-    for weights in product(MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS, LATIN_WEIGHTS):
-        lead_weight, words_weight, concept_weight, agreement_weight, latin_weight = weights
-        fits = (column["section"] + lead_weight * column["section_lead"] + words_weight * column["known_words"]
-                + concept_weight * column["concept"] + agreement_weight * column["agreement"]
-                + latin_weight * column["latin_query"])
-        accuracy, cut = _best_cut(fits, not_match, is_none, few_covered_none)
+    for lead, words, concept, agreement, latin in product(
+        MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS, LATIN_WEIGHTS
+    ):
+        candidate = replace(match_only, related_lead_weight=lead, known_words_weight=words, concept_weight=concept,
+                            agreement_weight=agreement, latin_weight=latin)
+        accuracy, cut = _best_cut(candidate.related_fit(columns), not_match, is_none, few_covered_none)
         if accuracy > chosen[0] + 1e-9:
-            chosen = (accuracy, replace(match_only, related_threshold=cut, related_lead_weight=lead_weight,
-                                        known_words_weight=words_weight, concept_weight=concept_weight,
-                                        agreement_weight=agreement_weight, latin_weight=latin_weight))
+            chosen = (accuracy, replace(candidate, related_threshold=cut))
     return Calibration(chosen[1], match_accuracy, chosen[0])
