@@ -259,27 +259,35 @@ class Searcher:
             by_question, ranked = self._rank(dense + [keyword], [1.0] * len(dense) + [self.config.bm25_weight], dense)
         if not ranked:
             return SearchResponse(query, NONE, [], notice)
-        wording = wording_similarity(self.sections, dense)
         best_question = max(by_question, key=by_question.__getitem__)
-        top_wording = wording.get(best_question, 0.0)
-        runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
-        signals = Signals(
-            top_wording,
-            round(top_wording - runner_up, 4),
-            ranked[0].similarity,
-            similarity_lead(ranked[0].similarity, dense),
-            self._known_words(query, tokens),
-            self._names_concept(query, tokens),
-            top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH),
-            best_similarity(self.sections, dense, ("section_question",)),
-            0.0 if CJK.search(query) else 1.0,
-        )
+        agreement = top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH)
+        signals = self._signals(query, tokens, dense, ranked[0], best_question, agreement)
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
         added = tuple(self.glossary.bank_terms(query)) if self.config.glossary_weight > 0 else ()
         return SearchResponse(query, verdict, shown, notice, signals, added, tuple(self.verdict_rule.explain(signals)))
+
+    def _signals(
+        self, query: str, tokens: list[str], dense: list[dict[int, float]], top: RankedSection,
+        best_question: str, agreement: float,
+    ) -> Signals:
+        """What the verdict is decided from (see ``rag.verdict.Signals``)."""
+        wording = wording_similarity(self.sections, dense)
+        top_wording = wording.get(best_question, 0.0)
+        runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
+        return Signals(
+            wording=top_wording,
+            wording_margin=round(top_wording - runner_up, 4),
+            section=top.similarity,
+            section_lead=similarity_lead(top.similarity, dense),
+            known_words=self._known_words(query, tokens),
+            concept=self._names_concept(query, tokens),
+            agreement=agreement,
+            section_wording=best_similarity(self.sections, dense, ("section_question",)),
+            latin_query=0.0 if CJK.search(query) else 1.0,
+        )
 
     def _result(self, ranked: RankedSection) -> SearchResult:
         chunk = self.chunks[ranked.position]
