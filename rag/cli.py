@@ -105,12 +105,7 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     rule = searcher.verdict_rule
     print(
         f"embedders: {', '.join(config.embedders)}; fusion: {config.fusion}; meta_weight: {config.meta_weight}; "
-        f"verdict: match when wording + {rule.match_margin_weight} x lead + {rule.match_contrast_weight} x "
-        f"(wording - section questions) >= {rule.match_threshold}, "
-        f"else related when section + {rule.related_lead_weight} x lead + {rule.known_words_weight} x known words "
-        f"+ {rule.concept_weight} x names a glossary term + {rule.agreement_weight} x retrievers agree "
-        f"+ {rule.latin_weight} x query without Chinese "
-        f">= {rule.related_threshold}"
+        f"verdict: {rule.describe()}"
     )
     for file, queries in sets.items():
         print(f"\n== {file}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 MATCH = "match"  # the query is one of the bank's questions (or a rephrasing): show its answer
 RELATED = "related"  # no prepared answer to this exact question, but these sections help
 NONE = "none"  # nothing in the bank covers it; the nearest sections are shown de-emphasised
 VERDICTS = (MATCH, RELATED, NONE)
+Term = tuple[float, str, Any]  # weight, name, value (a float, or an array of them when calibrating)
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,9 @@ class Signals:
 
 @dataclass(frozen=True)
 class VerdictRule:
-    """``match`` when wording + match_margin_weight x wording_margin + match_contrast_weight x
-    (wording - section_wording) reaches match_threshold; else
-    ``related`` when section + related_lead_weight x section_lead + known_words_weight x known_words
-    + concept_weight x concept + agreement_weight x agreement + latin_weight x latin_query reaches
-    related_threshold; else ``none``."""
+    """``match`` when the match score (the weighted sum of ``match_terms``) reaches match_threshold;
+    else ``related`` when the related score (of ``related_terms``) reaches related_threshold; else
+    ``none``. A weight of 0 leaves its term out."""
 
     match_threshold: float
     match_margin_weight: float
@@ -66,39 +66,17 @@ class VerdictRule:
     match_contrast_weight: float = 0.0
     latin_weight: float = 0.0
 
-    def match_fit(self, signals: Signals) -> float:
-        return (
-            signals.wording
-            + self.match_margin_weight * signals.wording_margin
-            + self.match_contrast_weight * (signals.wording - signals.section_wording)
-        )
-
-    def related_fit(self, signals: Signals) -> float:
-        return (
-            signals.section
-            + self.related_lead_weight * signals.section_lead
-            + self.known_words_weight * signals.known_words
-            + self.concept_weight * signals.concept
-            + self.agreement_weight * signals.agreement
-            + self.latin_weight * signals.latin_query
-        )
-
-    def explain(self, signals: Signals) -> list[str]:
-        """Why the verdict is what it is: each score with its threshold and its terms (weight 0 left out)."""
-
-        def terms(parts: list[tuple[float, str, float]]) -> str:
-            return " + ".join(
-                f"{name} {value:.3f}" if weight == 1.0 else f"{weight:g} × {name} {value:.3f}"
-                for weight, name, value in parts
-                if weight
-            )
-
-        match = [
+    def match_terms(self, signals: Signals) -> list[Term]:
+        """The weighted terms of the match score (also used on signals that are arrays, one per query)."""
+        return [
             (1.0, "wording", signals.wording),
             (self.match_margin_weight, "lead over the next question", signals.wording_margin),
             (self.match_contrast_weight, "(wording − section questions)", signals.wording - signals.section_wording),
         ]
-        related = [
+
+    def related_terms(self, signals: Signals) -> list[Term]:
+        """The weighted terms of the related score."""
+        return [
             (1.0, "section", signals.section),
             (self.related_lead_weight, "lead over the nearest chunks", signals.section_lead),
             (self.known_words_weight, "known words", signals.known_words),
@@ -106,14 +84,44 @@ class VerdictRule:
             (self.agreement_weight, "retrievers agree", signals.agreement),
             (self.latin_weight, "no Chinese", signals.latin_query),
         ]
-        fits = [("match", self.match_fit(signals), self.match_threshold, match),
-                ("related", self.related_fit(signals), self.related_threshold, related)]
+
+    def match_fit(self, signals: Signals) -> float:
+        return _total(self.match_terms(signals))
+
+    def related_fit(self, signals: Signals) -> float:
+        return _total(self.related_terms(signals))
+
+    def describe(self) -> str:
+        """The rule in one line, weights and thresholds filled in."""
+        blank = Signals()
+        return (f"match when {_names(self.match_terms(blank))} >= {self.match_threshold:g}, else related when "
+                f"{_names(self.related_terms(blank))} >= {self.related_threshold:g}, else none")
+
+    def explain(self, signals: Signals) -> list[str]:
+        """Why the verdict is what it is: each score with its threshold and its terms (weight 0 left out)."""
+        scores = [("match", self.match_terms(signals), self.match_threshold),
+                  ("related", self.related_terms(signals), self.related_threshold)]
         return [
-            f"{name} score {fit:.3f} {'≥' if fit >= threshold else '<'} {threshold:g}: {terms(parts)}"
-            for name, fit, threshold, parts in fits
+            f"{name} score {_total(terms):.3f} {'≥' if _total(terms) >= threshold else '<'} {threshold:g}: "
+            + _names(terms, with_values=True)
+            for name, terms, threshold in scores
         ]
 
     def decide(self, signals: Signals) -> str:
         if self.match_fit(signals) >= self.match_threshold:
             return MATCH
         return RELATED if self.related_fit(signals) >= self.related_threshold else NONE
+
+
+def _total(terms: list[Term]):
+    """The weighted sum of the terms, in order."""
+    return sum(weight * value for weight, _, value in terms)
+
+
+def _names(terms: list[Term], with_values: bool = False) -> str:
+    """``a + 0.5 × b …`` for the terms whose weight is not 0, with their values if asked."""
+    return " + ".join(
+        (name if weight == 1.0 else f"{weight:g} × {name}") + (f" {value:.3f}" if with_values else "")
+        for weight, name, value in terms
+        if weight
+    )

@@ -132,6 +132,13 @@ def test_the_rule_explains_each_score_against_its_threshold():
     assert "known words" not in related_line  # weight 0: not part of the rule
 
 
+def test_the_rule_describes_itself_with_its_weights():
+    assert RULE.describe() == (
+        "match when wording + lead over the next question >= 0.9, "
+        "else related when section + 0.05 × names a glossary word >= 0.85, else none"
+    )
+
+
 def test_top_overlap_is_the_share_of_shared_sections():
     def ranking(*keys: str) -> list[RankedSection]:
         return [RankedSection(("2.5", key), 0, 0.9, "answer") for key in keys]
