@@ -104,10 +104,10 @@ class Glossary:
                     extra.extend(fresh)
         return extra
 
-    def bank_terms(self, query: str, only: set[int] | None = None) -> list[str]:
+    def bank_terms(self, query: str, only: set[int] | None = None, tokens: list[str] | None = None) -> list[str]:
         """The bank's own word (first term) of each matched group (of ``only``, if given) not in the query."""
         lowered = query.lower()
-        matched = [g for g in self.matched_groups(query) if only is None or g in only]
+        matched = [g for g in self.matched_groups(query, tokens) if only is None or g in only]
         return [self.groups[g][0] for g in matched if self.groups[g][0].lower() not in lowered]
 
     def specific_groups(self, answers: list[str], max_share: float) -> set[int]:

@@ -266,7 +266,7 @@ class Searcher:
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
-        added = tuple(self.glossary.bank_terms(query)) if self.config.glossary_weight > 0 else ()
+        added = tuple(self.glossary.bank_terms(query, tokens=tokens)) if self.config.glossary_weight > 0 else ()
         return SearchResponse(query, verdict, shown, notice, signals, added, tuple(self.verdict_rule.explain(signals)))
 
     def _signals(

@@ -74,6 +74,7 @@ class Answer(BaseModel):
     glossary: list[str] | None = Field(
         None, description="present when the glossary added the bank's words for what the question says"
     )
+    why: list[str] | None = Field(None, description="with `explain`: the match and related scores, term by term")
 
 
 class Status(BaseModel):
