@@ -255,7 +255,9 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
         for piece in _split_section(units, max_chars, overlap):
             chunks.append(make("section", path, piece.text, piece.start, piece.end, role))
         top, _, title = section.partition(PATH_SEPARATOR)
-        questions = dict(doc.section_questions).get(title, ()) if top == ANSWER_HEADING else ()
+        questions = ()
+        if top == ANSWER_HEADING:  # the front matter's section questions, then how interviewers ask (rag.asked)
+            questions = dict(doc.section_questions).get(title, ()) + dict(doc.asked).get(title, ())
         if section == CRITERIA_HEADING:
             questions = tuple(template.format(q=doc.question) for template in CRITERIA_QUESTIONS)
         if questions:

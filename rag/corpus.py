@@ -8,19 +8,23 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .asked import ASKED_SUFFIX, asked_path, parse_asked
 from .errors import CorpusError, CorpusProblem
 from .glossary import GLOSSARY_FILE, Glossary, parse_glossary
+from .not_covered import NotCoveredQuestion, parse_not_covered
 from .outline import ANSWER_HEADING, answer_subsections
 
 ID_PATTERN = re.compile(r"^[1-9]\d*\.[1-9]\d*$")
 REVIEWED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 ORIGINS = ("seed", "authored")
+NOT_COVERED_FILE = "not-covered.yaml"
+DATA_FILES = (GLOSSARY_FILE, NOT_COVERED_FILE)
 VANISHED = "the file disappeared while it was read (was it being replaced?); try again"
 _RACY_NS = 2_000_000_000  # a file modified this recently may change again within the same mtime: re-read it
 
@@ -49,6 +53,8 @@ class Document:
     section_questions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (### title, its questions)
     reviewed: str = ""
     note: str = ""
+    asked: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (### title, how interviewers ask it): rag.asked
+    asked_sha256: str = ""  # of the sidecar file, "" when there is none
 
 
 def file_digest(data: bytes) -> str:
@@ -61,6 +67,13 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     if not corpus_dir.is_dir():
         raise CorpusError([CorpusProblem(str(corpus_dir), 0, "corpus folder not found")])
     return sorted(p for p in corpus_dir.rglob("*.md") if p.is_symlink() or p.is_file())
+
+
+def data_files(corpus_dir: Path) -> list[Path]:
+    """The corpus folder's files beside the answers that a build reads: sidecars, glossary, not-covered list."""
+    sidecars = [p for p in corpus_dir.rglob(f"*{ASKED_SUFFIX}") if p.is_symlink() or p.is_file()]
+    named = [corpus_dir / name for name in DATA_FILES]
+    return sorted(sidecars) + [p for p in named if p.exists() or p.is_symlink()]
 
 
 def _real_file(path: Path, root: Path) -> tuple[Path | None, str]:
@@ -128,8 +141,7 @@ def corpus_hashes(corpus_dir: Path, max_bytes: int | None = None) -> dict[str, s
     """
     root = corpus_dir.resolve()
     hashes: dict[str, str] = {}
-    glossary = corpus_dir / GLOSSARY_FILE
-    for path in corpus_files(corpus_dir) + ([glossary] if glossary.exists() or glossary.is_symlink() else []):
+    for path in corpus_files(corpus_dir) + data_files(corpus_dir):
         rel = path.relative_to(corpus_dir).as_posix()
         real, why = _real_file(path, root)
         digest = _digests.digest(real, max_bytes) if real is not None else (None if why == VANISHED else why)
@@ -248,7 +260,30 @@ def read_document(corpus_dir: Path, rel: str, max_bytes: int) -> tuple[Document 
     real, why = _real_file(corpus_dir / rel, corpus_dir.resolve())
     if real is None:
         return None, [CorpusProblem(rel, 1, why)]
-    return parse_document(real, rel, max_bytes)
+    doc, problems = parse_document(real, rel, max_bytes)
+    side = asked_path(rel)
+    if doc is None or not ((corpus_dir / side).exists() or (corpus_dir / side).is_symlink()):
+        return doc, problems
+    text, digest, problems = read_data_file(corpus_dir, side, max_bytes)
+    if text is None:
+        return None, problems
+    asked, problems = parse_asked(text, side, answer_subsections(doc.body, doc.body_line))
+    if problems:
+        return None, problems
+    return replace(doc, asked=tuple(asked.items()), asked_sha256=digest), []
+
+
+def read_data_file(corpus_dir: Path, rel: str, max_bytes: int) -> tuple[str | None, str, list[CorpusProblem]]:
+    """A YAML file of the corpus folder, read like an answer file: (text or None, content hash, problems).
+
+    A link leaving the folder, an oversized or non-UTF-8 file is a problem naming ``rel``.
+    """
+    real, why = _real_file(corpus_dir / rel, corpus_dir.resolve())
+    if real is None:
+        return None, "", [CorpusProblem(rel, 1, why)]
+    data, problems = _read_bounded(real, rel, max_bytes)
+    text, problems = _decode(data, rel) if data is not None else (None, problems)
+    return text, (file_digest(data) if text is not None else ""), problems
 
 
 def parse_document(path: Path, rel: str, max_bytes: int) -> tuple[Document | None, list[CorpusProblem]]:
@@ -354,15 +389,32 @@ def read_glossary(corpus_dir: Path, max_bytes: int = 512_000) -> GlossaryFile:
     path = corpus_dir / GLOSSARY_FILE
     if not (path.exists() or path.is_symlink()):
         return GlossaryFile(Glossary([]), "", [])
-    real, why = _real_file(path, corpus_dir.resolve())
-    if real is None:
-        return GlossaryFile(Glossary([]), "", [CorpusProblem(GLOSSARY_FILE, 1, why)])
-    data, problems = _read_bounded(real, GLOSSARY_FILE, max_bytes)
-    text, problems = _decode(data, GLOSSARY_FILE) if data is not None else (None, problems)
+    text, digest, problems = read_data_file(corpus_dir, GLOSSARY_FILE, max_bytes)
     if text is None:
         return GlossaryFile(Glossary([]), "", problems)
     glossary, problems = parse_glossary(text, GLOSSARY_FILE)
-    return GlossaryFile(glossary, file_digest(data), problems)
+    return GlossaryFile(glossary, digest, problems)
+
+
+@dataclass(frozen=True)
+class NotCoveredFile:
+    """The corpus folder's list of questions the bank does not answer, its content hash, its problems."""
+
+    questions: list[NotCoveredQuestion]
+    sha256: str
+    problems: list[CorpusProblem]
+
+
+def read_not_covered(corpus_dir: Path, max_bytes: int = 512_000) -> NotCoveredFile:
+    """Read ``not-covered.yaml`` (rag.not_covered) like the glossary; empty when there is none."""
+    path = corpus_dir / NOT_COVERED_FILE
+    if not (path.exists() or path.is_symlink()):
+        return NotCoveredFile([], "", [])
+    text, digest, problems = read_data_file(corpus_dir, NOT_COVERED_FILE, max_bytes)
+    if text is None:
+        return NotCoveredFile([], "", problems)
+    questions, problems = parse_not_covered(text, NOT_COVERED_FILE)
+    return NotCoveredFile(questions, digest, problems)
 
 
 def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Document], list[CorpusProblem]]:
@@ -387,7 +439,14 @@ def check_corpus(corpus_dir: Path, max_bytes: int = 512_000) -> tuple[list[Docum
         docs.append(doc)
     if not files:
         problems.append(CorpusProblem(str(corpus_dir), 0, "no Markdown (.md) files in the corpus folder"))
+    answers = {path.relative_to(corpus_dir).as_posix() for path in files}
+    for side in corpus_dir.rglob(f"*{ASKED_SUFFIX}"):
+        rel = side.relative_to(corpus_dir).as_posix()
+        if rel.removesuffix(ASKED_SUFFIX) + ".md" not in answers:
+            problems.append(CorpusProblem(rel, 1, "asked questions for an answer file that does not exist "
+                                                  f"(expected {rel.removesuffix(ASKED_SUFFIX)}.md)"))
     problems.extend(read_glossary(corpus_dir, max_bytes).problems)
+    problems.extend(read_not_covered(corpus_dir, max_bytes).problems)
     return docs, problems
 
 

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import bm25s
 import numpy as np
 
+from .asked import asked_path
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .config import Config
-from .corpus import load_corpus, read_glossary
+from .corpus import NOT_COVERED_FILE, load_corpus, read_glossary, read_not_covered
 from .embedders import Embedder, get_embedder
 from .errors import CorpusError, IndexNotFound
 from .glossary import GLOSSARY_FILE
@@ -105,6 +106,21 @@ def _embed(
     return np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, embedder.dim), np.float32)
 
 
+def _embed_not_covered(embedder: Embedder, texts: list[str], previous: StoredIndex | None) -> np.ndarray:
+    """Vectors of the not-covered questions, embedded like section questions; reused by text when unchanged."""
+    cache: dict[str, np.ndarray] = {}
+    if previous is not None and embedder.name in previous.not_covered:
+        old = [q["text"] for q in previous.manifest.get("not_covered", [])]
+        cache = dict(zip(old, previous.not_covered[embedder.name]))
+    missing = [t for t in dict.fromkeys(texts) if t not in cache]
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing[start : start + EMBED_BATCH]
+        cache.update(zip(batch, embedder.encode_passages(batch)))
+    if not texts:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.vstack([cache[t] for t in texts]).astype(np.float32)
+
+
 def build_index(config: Config, full: bool = False, progress: Progress | None = None) -> BuildReport:
     """Build the index for ``config.corpus`` into ``config.index``.
 
@@ -128,8 +144,9 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
     report_progress(0.0, "reading corpus")
     docs = load_corpus(config.corpus, config.max_file_bytes)
     glossary = read_glossary(config.corpus, config.max_file_bytes)
-    if glossary.problems:  # load_corpus reported them; the file changed since
-        raise CorpusError(glossary.problems)
+    not_covered = read_not_covered(config.corpus, config.max_file_bytes)
+    if glossary.problems or not_covered.problems:  # load_corpus reported them; the file changed since
+        raise CorpusError(glossary.problems + not_covered.problems)
     chunks = [c for doc in docs for c in chunk_document(doc, config.max_chunk_chars, config.overlap_chars)]
     embedders = [get_embedder(name, config) for name in config.embedders]
     with build_lock(config.index):
@@ -141,8 +158,11 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
         report = BuildReport(files=len(docs), chunks=len(chunks), full=reusable is None)
         old_files = previous.manifest["files"] if previous else {}
         new_files = {doc.path: doc.sha256 for doc in docs}
+        new_files.update({asked_path(doc.path): doc.asked_sha256 for doc in docs if doc.asked_sha256})
         if glossary.sha256:  # hashed with the corpus, so editing the glossary refreshes the index
             new_files[GLOSSARY_FILE] = glossary.sha256
+        if not_covered.sha256:
+            new_files[NOT_COVERED_FILE] = not_covered.sha256
         report.files_added = sorted(set(new_files) - set(old_files))
         report.files_removed = sorted(set(old_files) - set(new_files))
         report.files_changed = sorted(p for p in new_files if p in old_files and old_files[p] != new_files[p])
@@ -156,7 +176,8 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             report.index_path = str(reusable.path)
             report_progress(1.0, report.summary())
             return report
-        dense, entries = [], []
+        dense, entries, gaps = [], [], []
+        gap_texts = [q.text for q in not_covered.questions]
         total = report.chunks_embedded * len(embedders)
         done = [0]
         for position, embedder in enumerate(embedders):
@@ -165,6 +186,7 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
                 cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
             vectors = _embed(embedder, chunks, cache, report_progress, done, total)
             dense.append(make_vector_index(vectors))
+            gaps.append(_embed_not_covered(embedder, gap_texts, reusable))
             entries.append(
                 {"name": embedder.name, "id": embedder.id, "dim": embedder.dim, "file": dense_file(position)}
             )
@@ -181,9 +203,10 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             "chunk_count": len(chunks),
             "files": new_files,
             "glossary": glossary.glossary.groups,
+            "not_covered": [asdict(q) for q in not_covered.questions],
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": report.seconds,
         }
-        report.index_path = str(write_build(config.index, manifest, chunks, dense, bm25))
+        report.index_path = str(write_build(config.index, manifest, chunks, dense, bm25, gaps))
     report_progress(1.0, report.summary())
     return report

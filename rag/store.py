@@ -8,6 +8,7 @@ Layout::
       builds/<stamp>/chunks.jsonl      chunk metadata, one JSON object per line
       builds/<stamp>/dense-<n>.faiss   one FAISS index per embedder, rows in chunk order
       builds/<stamp>/bm25/             bm25s arrays (.npy, no pickle) and vocabulary
+      builds/<stamp>/not-covered-<n>.npy  per embedder, vectors of the questions the bank does not answer
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class StoredIndex:
     chunks: list[Chunk]
     dense: dict[str, faiss.Index]
     bm25: bm25s.BM25
+    not_covered: dict[str, np.ndarray] = field(default_factory=dict)  # per embedder, rows as manifest lists
 
     def vectors(self, embedder_name: str) -> np.ndarray:
         """All stored vectors of one embedder, in chunk order."""
@@ -56,6 +58,10 @@ class StoredIndex:
 
 def dense_file(position: int) -> str:
     return f"dense-{position}.faiss"
+
+
+def not_covered_file(position: int) -> str:
+    return f"not-covered-{position}.npy"
 
 
 def make_vector_index(vectors: np.ndarray, hnsw: bool | None = None) -> faiss.Index:
@@ -78,6 +84,7 @@ def write_build(
     chunks: list[Chunk],
     dense: list[faiss.Index],
     bm25: bm25s.BM25,
+    not_covered: list[np.ndarray] = (),
 ) -> Path:
     """Write a complete build beside the current one, then point ``current`` at it.
 
@@ -94,6 +101,8 @@ def write_build(
     for position, index in enumerate(dense):
         faiss.write_index(index, str(tmp / dense_file(position)))
     bm25.save(str(tmp / "bm25"))
+    for position, vectors in enumerate(not_covered):
+        np.save(tmp / not_covered_file(position), np.ascontiguousarray(vectors, dtype=np.float32))
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     _fsync_tree(tmp)
     final = builds / stamp
@@ -158,7 +167,12 @@ def load_index(index_dir: Path) -> StoredIndex:
         chunks = [Chunk(**json.loads(line)) for line in lines if line.strip()]
     dense = {entry["name"]: faiss.read_index(str(build / entry["file"])) for entry in manifest["embedders"]}
     bm25 = bm25s.BM25.load(str(build / "bm25"))
-    return StoredIndex(build, manifest, chunks, dense, bm25)
+    not_covered = {
+        entry["name"]: np.load(build / not_covered_file(position), allow_pickle=False)
+        for position, entry in enumerate(manifest["embedders"])
+        if (build / not_covered_file(position)).exists()
+    }
+    return StoredIndex(build, manifest, chunks, dense, bm25, not_covered)
 
 
 @contextmanager
