@@ -130,6 +130,11 @@ def rank_sections(
     ]
 
 
+def hold_back_meta(ranked: list[RankedSection]) -> list[RankedSection]:
+    """The ranking without meta sections (考核点, 回答结构): for a question that is not about the interview."""
+    return [r for r in ranked if r.role != ROLE_META]
+
+
 def lead_with_question(ranked: list[RankedSection], question_id: str) -> list[RankedSection]:
     """Move the best-ranked section of ``question_id`` to the front (the query is that question)."""
     first = next((r for r in ranked if r.key[0] == question_id), None)

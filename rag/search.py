@@ -11,12 +11,14 @@ from .config import Config
 from .embedders import Embedder, get_embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
 from .glossary import Glossary, annotate
+from .intent import asks_about_interview, topic_terms
 from .outline import ROLE_ANSWER
 from .query import clean_query
 from .ranking import (
     RankedSection,
     SectionMap,
     best_similarity,
+    hold_back_meta,
     lead_with_question,
     rank_questions,
     rank_sections,
@@ -161,11 +163,11 @@ class Searcher:
             raise ValueError(f"mode must be one of {MODES} or dense:<embedder> ({', '.join(names)}), got {mode!r}")
         cleaned, notices = zip(*(self._clean(q) for q in queries)) if queries else ((), ())
         live = [i for i, q in enumerate(cleaned) if q]
-        dense = self._dense_hits([self._dense_text(cleaned[i]) for i in live]) if live else []
+        dense, gaps = self._dense_hits([self._dense_text(cleaned[i]) for i in live]) if live else ([], [])
         responses = [SearchResponse(query=q, notice=n) for q, n in zip(cleaned, notices)]
         for slot, i in enumerate(live):
             hits = [per_embedder[slot] for per_embedder in dense]
-            responses[i] = self._respond(cleaned[i], notices[i], hits, k, part, mode)
+            responses[i] = self._respond(cleaned[i], notices[i], hits, gaps[slot], k, part, mode)
         return responses
 
     def _clean(self, query: str) -> tuple[str, str]:
@@ -175,9 +177,11 @@ class Searcher:
         """What the embedders see: the query, annotated from the glossary when ``glossary_dense`` is on."""
         return annotate(self.glossary, query, self._hint_groups) if self.config.glossary_dense else query
 
-    def _dense_hits(self, queries: list[str]) -> list[list[dict[int, float]]]:
-        """Per embedder, per query: {chunk position: cosine similarity} of the top candidates."""
+    def _dense_hits(self, queries: list[str]) -> tuple[list[list[dict[int, float]]], list[float]]:
+        """Per embedder, per query: {chunk position: cosine similarity} of the top candidates; and per query
+        the mean over embedders of the best cosine to a question the bank does not answer (0 without a list)."""
         out = []
+        gaps = np.zeros(len(queries))
         for embedder in self.embedders:
             vectors = embedder.encode_queries(queries)
             faiss_index = self.index.dense[embedder.name]
@@ -186,7 +190,10 @@ class Searcher:
             out.append(
                 [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
             )
-        return out
+            not_covered = self.index.not_covered.get(embedder.name)
+            if not_covered is not None and len(not_covered):
+                gaps += (vectors @ not_covered.T).max(axis=1) / len(self.embedders)
+        return out, [round(float(g), 4) for g in gaps]
 
     def _known_words(self, query: str, tokens: list[str]) -> float:
         """The share of the query's keywords that occur in the index or in a glossary term it says (1.0 if none)."""
@@ -240,11 +247,12 @@ class Searcher:
         return by_question, ranked
 
     def _respond(
-        self, query: str, notice: str, dense: list[dict[int, float]], k: int, part: int | None, mode: str
+        self, query: str, notice: str, dense: list[dict[int, float]], not_covered: float, k: int,
+        part: int | None, mode: str,
     ) -> SearchResponse:
         tokens = tokenize(query)
         dense = [self._in_part(side, part) for side in dense]
-        keyword = self._keyword_side(tokens, self.glossary.expand(query, tokens), part)
+        keyword = self._keyword_side(topic_terms(tokens), self.glossary.expand(query, tokens), part)
         # The keyword and the embedding rankings, each on its own, for how far they agree (a verdict signal).
         by_keyword = self._rank([keyword], [1.0], dense)
         by_meaning = self._rank(dense, [1.0] * len(dense), dense)
@@ -261,7 +269,9 @@ class Searcher:
             return SearchResponse(query, NONE, [], notice)
         best_question = max(by_question, key=by_question.__getitem__)
         agreement = top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH)
-        signals = self._signals(query, tokens, dense, ranked[0], best_question, agreement)
+        if not asks_about_interview(query):  # 考核点 and 回答结构 answer only questions about the interview
+            ranked = hold_back_meta(ranked) or ranked
+        signals = self._signals(query, tokens, dense, ranked[0], best_question, agreement, not_covered)
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
@@ -271,7 +281,7 @@ class Searcher:
 
     def _signals(
         self, query: str, tokens: list[str], dense: list[dict[int, float]], top: RankedSection,
-        best_question: str, agreement: float,
+        best_question: str, agreement: float, not_covered: float,
     ) -> Signals:
         """What the verdict is decided from (see ``rag.verdict.Signals``)."""
         wording = wording_similarity(self.sections, dense)
@@ -287,6 +297,7 @@ class Searcher:
             agreement=agreement,
             section_wording=best_similarity(self.sections, dense, ("section_question",)),
             latin_query=0.0 if CJK.search(query) else 1.0,
+            not_covered=not_covered,
         )
 
     def _result(self, ranked: RankedSection) -> SearchResult:

@@ -1,0 +1,40 @@
+"""What a query is about beyond its topic: framing words that carry none, and questions about the interview itself.
+
+Interviewers frame questions generically ("AIGC产品怎么控制推理成本？", "作为AI产品经理…", "for an AI
+product"). Those words are common in the broad Part-1 answers, so as keywords they pulled those answers
+above the section about the topic. And the meta sections (考核点, 回答结构) answer only questions about
+what an interviewer tests or how to structure an answer; as results for a content question they hid
+the section that answers it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Keyword-index terms (as rag.tokenize makes them) that frame a question without naming its topic.
+FRAMING_TERMS = frozenset(
+    """aigc ai 产品 应用 产品经理 经理 作为 看待 面试 面试官 场景 项目 公司 工作 岗位 谈 看 觉得 认为
+    product app applic featur manag pm interview interview compani work role job genai generat think""".split()
+)
+# The framing terms are dropped only while this many other terms remain ("谈谈你对AIGC的理解" keeps AIGC).
+MIN_TOPIC_TERMS = 2
+
+_INTERVIEW = re.compile(
+    r"考[察核查]|考点|面试官.{0,8}(想|看重|关注|希望|期待|听)|想听到|看重什么|回答结构|答题|怎么回答|如何回答|"
+    r"怎么答|回答思路|回答框架|回答这[道个]|这道题|"
+    r"interviewer|what (is|are) (they|you) (looking|testing)|looking for in (an|the|my|this) answer|"
+    r"structure (my|an|the|your) answer|how (should|do|would|can) (i|you|we) (answer|approach|structure)|"
+    r"answer (this|that|the) question|what does (this|the) question (test|assess)",
+    re.IGNORECASE,
+)
+
+
+def topic_terms(tokens: list[str]) -> list[str]:
+    """The query's keyword terms without its framing words, unless too few would be left."""
+    kept = [t for t in tokens if t not in FRAMING_TERMS]
+    return kept if len(kept) >= MIN_TOPIC_TERMS else tokens
+
+
+def asks_about_interview(query: str) -> bool:
+    """True when the query asks what an interviewer tests or how to structure an answer."""
+    return bool(_INTERVIEW.search(query))
