@@ -14,10 +14,12 @@ from .verdict import Signals, VerdictRule
 
 MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
-CONCEPT_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
+# Calibrated to 0 on every tuning set so far (issue 8): fixed, so the grid can search the not-covered weights.
+CONCEPT_WEIGHTS = (0.0,)
 AGREEMENT_WEIGHTS = (0.0, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2)
 CONTRAST_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 LATIN_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
+NOT_COVERED_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 # Rephrasings of the bank's questions should be recognised as such (issue 8: at least 90 %).
 MIN_REPHRASING_MATCH = 0.90
 # Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),
@@ -77,8 +79,9 @@ def _match_rule(columns: Signals, kinds: np.ndarray) -> tuple[float, VerdictRule
     related part is still empty)."""
     rephrasing, answerable, not_covered = (kinds == REPHRASING), (kinds == ANSWERABLE), np.isin(kinds, NOT_COVERED)
     best = (-1.0, VerdictRule(0.0, 0.0, 0.0))
-    for margin_weight, contrast_weight in product(MARGIN_WEIGHTS, CONTRAST_WEIGHTS):
-        candidate = VerdictRule(0.0, margin_weight, 0.0, match_contrast_weight=contrast_weight)
+    for margin_weight, contrast_weight, gap_weight in product(MARGIN_WEIGHTS, CONTRAST_WEIGHTS, NOT_COVERED_WEIGHTS):
+        candidate = VerdictRule(0.0, margin_weight, 0.0, match_contrast_weight=contrast_weight,
+                                match_not_covered_weight=gap_weight)
         fits = candidate.match_fit(columns)
         cuts = _cuts(fits)
         said = fits[None, :] >= cuts[:, None]
@@ -133,11 +136,11 @@ def calibrate_verdicts(
         return allowed
 
     chosen: tuple[float, VerdictRule] = (-1.0, match_only)
-    for lead, words, concept, agreement, latin in product(
-        MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS, LATIN_WEIGHTS
+    for lead, words, concept, agreement, latin, gap in product(
+        MARGIN_WEIGHTS, KNOWN_WORDS_WEIGHTS, CONCEPT_WEIGHTS, AGREEMENT_WEIGHTS, LATIN_WEIGHTS, NOT_COVERED_WEIGHTS
     ):
         candidate = replace(match_only, related_lead_weight=lead, known_words_weight=words, concept_weight=concept,
-                            agreement_weight=agreement, latin_weight=latin)
+                            agreement_weight=agreement, latin_weight=latin, related_not_covered_weight=gap)
         accuracy, cut = _best_cut(candidate.related_fit(columns), not_match, is_none, few_covered_none)
         if accuracy > chosen[0] + 1e-9:
             chosen = (accuracy, replace(candidate, related_threshold=cut))

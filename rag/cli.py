@@ -9,6 +9,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Mapping
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 from .config import Config, load_config
@@ -112,14 +113,10 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
         print(format_metrics(evaluate(searcher, queries, modes)))
     if args.calibrate:
         best = calibrate_verdicts(searcher, [q for queries in sets.values() for q in queries])
+        settings = ", ".join(f"{f.name} {getattr(best.rule, f.name)}" for f in dataclass_fields(best.rule))
         print(
-            f"\ncalibrated on {', '.join(sets)}: match_threshold {best.rule.match_threshold}, match_margin_weight "
-            f"{best.rule.match_margin_weight}, match_contrast_weight {best.rule.match_contrast_weight} "
-            f"(accuracy {best.match_accuracy:.3f}); related_threshold "
-            f"{best.rule.related_threshold}, related_lead_weight {best.rule.related_lead_weight}, "
-            f"known_words_weight {best.rule.known_words_weight}, concept_weight {best.rule.concept_weight}, "
-            f"agreement_weight {best.rule.agreement_weight}, latin_weight {best.rule.latin_weight} "
-            f"(balanced accuracy of 'none' {best.none_accuracy:.3f})"
+            f"\ncalibrated on {', '.join(sets)}: {settings} (match accuracy {best.match_accuracy:.3f}; "
+            f"balanced accuracy of 'none' {best.none_accuracy:.3f})"
         )
     return 0
 

@@ -73,6 +73,8 @@ class Config:
     agreement_weight: float = 0.1
     match_contrast_weight: float = 2.0
     latin_weight: float = 0.05
+    match_not_covered_weight: float = 0.0
+    related_not_covered_weight: float = 0.0
     question_weight: float = 2.0
     meta_weight: float = 1.0
     max_query_chars: int = 500

@@ -4,6 +4,7 @@ Question-level sets (rephrasings of the bank's questions): Recall@1/3 and MRR of
 question, how often rephrasings get ``verdict: match``, and how often each kind gets ``none``.
 Section-level sets (unexpected questions): best@1, best@3 (a ``best`` section in the top k),
 useful@3 (a ``best`` or ``related`` section in the top 3), and how often each kind gets ``none``.
+Every set: ``false match``, the share of queries that are not one of the bank's questions given ``match``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from .search import Searcher, SearchResponse
 from .verdict import MATCH, NONE
 
 LANGS = ("all", "zh", "en")
+FALSE_MATCH = "false match"  # the share of queries that are not the bank's questions given ``match``
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ def score_responses(mode: str, queries: list[LabelledQuery], responses: list[Sea
             verdicts.setdefault(f"{item.kind} {NONE} {item.lang}", []).append(response.verdict == NONE)
         if item.kind == REPHRASING:
             verdicts.setdefault(f"{item.kind} {MATCH}", []).append(response.verdict == MATCH)
+        else:  # not one of the bank's questions: "this is a prepared question" would be wrong
+            verdicts.setdefault(FALSE_MATCH, []).append(response.verdict == MATCH)
         if item.kind not in (REPHRASING, ANSWERABLE):
             continue
         figures = _question_hits(item, response) if item.kind == REPHRASING else _section_hits(item, response)
@@ -104,7 +108,7 @@ def format_metrics(rows: list[Metrics]) -> str:
             rows,
             ["R@1", "R@3", "MRR"],
             [("match", f"{REPHRASING} {MATCH}"), ("in-scope none", f"{REPHRASING} {NONE}"),
-             ("OOS none", f"{OUT_OF_SCOPE} {NONE}")],
+             ("OOS none", f"{OUT_OF_SCOPE} {NONE}"), ("false match", FALSE_MATCH)],
         )
         lines.append(
             f"rephrasings: {c[REPHRASING]} ({c.get(f'{REPHRASING} zh', 0)} zh, {c.get(f'{REPHRASING} en', 0)} en), "
@@ -118,7 +122,7 @@ def format_metrics(rows: list[Metrics]) -> str:
             ["best@1", "best@3", "useful@3"],
             [("answerable none", f"{ANSWERABLE} {NONE}"), ("ans. none zh", f"{ANSWERABLE} {NONE} zh"),
              ("ans. none en", f"{ANSWERABLE} {NONE} en"), ("uncovered none", f"{UNCOVERED} {NONE}"),
-             ("off-domain none", f"{OUT_OF_DOMAIN} {NONE}")],
+             ("off-domain none", f"{OUT_OF_DOMAIN} {NONE}"), ("false match", FALSE_MATCH)],
         )
         lines.append(
             f"answerable: {c[ANSWERABLE]} ({c.get(f'{ANSWERABLE} zh', 0)} zh, {c.get(f'{ANSWERABLE} en', 0)} en), "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 MATCH = "match"  # the query is one of the bank's questions (or a rephrasing): show its answer
 RELATED = "related"  # no prepared answer to this exact question, but these sections help
 NONE = "none"  # nothing in the bank covers it; the nearest sections are shown de-emphasised
@@ -37,6 +39,8 @@ class Signals:
         latin_query: 1.0 when the query has no Chinese in it, else 0.0. The answers are Chinese: an
             English question comes out less similar to the section that answers it, and shares
             fewer keywords with it, than the same question asked in Chinese.
+        not_covered: the best similarity to a question the bank does not answer
+            (``corpus/not-covered.yaml``); 0.0 without that list.
     """
 
     wording: float = 0.0
@@ -48,6 +52,13 @@ class Signals:
     agreement: float = 0.0
     section_wording: float = 0.0
     latin_query: float = 0.0
+    not_covered: float = 0.0
+
+    @property
+    def not_covered_lead(self):
+        """How much closer the query is to a question the bank does not answer than to any it prepared
+        (its questions, aliases, section questions); 0 when it is not closer."""
+        return np.maximum(self.not_covered - np.maximum(self.wording, self.section_wording), 0.0)
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,8 @@ class VerdictRule:
     agreement_weight: float = 0.0
     match_contrast_weight: float = 0.0
     latin_weight: float = 0.0
+    match_not_covered_weight: float = 0.0
+    related_not_covered_weight: float = 0.0
 
     def match_terms(self, signals: Signals) -> list[Term]:
         """The weighted terms of the match score (also used on signals that are arrays, one per query)."""
@@ -72,6 +85,7 @@ class VerdictRule:
             (1.0, "wording", signals.wording),
             (self.match_margin_weight, "lead over the next question", signals.wording_margin),
             (self.match_contrast_weight, "(wording − section questions)", signals.wording - signals.section_wording),
+            (-self.match_not_covered_weight, "closer to a not-covered question", signals.not_covered_lead),
         ]
 
     def related_terms(self, signals: Signals) -> list[Term]:
@@ -83,6 +97,7 @@ class VerdictRule:
             (self.concept_weight, "names a glossary word", signals.concept),
             (self.agreement_weight, "retrievers agree", signals.agreement),
             (self.latin_weight, "no Chinese", signals.latin_query),
+            (-self.related_not_covered_weight, "closer to a not-covered question", signals.not_covered_lead),
         ]
 
     def match_fit(self, signals: Signals) -> float:

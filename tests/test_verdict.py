@@ -48,16 +48,18 @@ def _query(text: str, kind: str, lang: str = "zh") -> LabelledQuery:
 
 
 def _labelled() -> tuple[list[LabelledQuery], dict[str, Signals]]:
-    """Rephrasings with close wordings; answerable questions near a section and naming a bank concept;
-    uncovered ones about as near, but naming none: only the concept separates the last two."""
+    """Rephrasings with close wordings; answerable questions near a section; uncovered ones about as near,
+    but nearer still to a question the bank does not answer: only that separates the last two."""
     queries, signals = [], {}
     for i in range(10):
         queries.append(_query(f"rephrasing {i}", REPHRASING))
         signals[f"rephrasing {i}"] = Signals(wording=0.95 + i / 1000, wording_margin=0.05, section=0.9)
         queries.append(_query(f"answerable {i}", ANSWERABLE))
-        signals[f"answerable {i}"] = Signals(wording=0.8, wording_margin=0.0, section=0.84 + i / 1000, concept=1.0)
+        signals[f"answerable {i}"] = Signals(wording=0.8, wording_margin=0.0, section=0.84 + i / 1000)
         queries.append(_query(f"uncovered {i}", UNCOVERED if i % 2 else OUT_OF_SCOPE))
-        signals[f"uncovered {i}"] = Signals(wording=0.8, wording_margin=0.0, section=0.845 + i / 1000, concept=0.0)
+        signals[f"uncovered {i}"] = Signals(
+            wording=0.8, wording_margin=0.0, section=0.845 + i / 1000, not_covered=0.9
+        )
     return queries, signals
 
 
@@ -66,7 +68,7 @@ def test_calibration_finds_the_signal_that_separates_the_kinds():
     calibration = calibrate_verdicts(_FixedSignals(signals), queries)
     assert calibration.match_accuracy == 1.0
     assert calibration.none_accuracy == 1.0
-    assert calibration.rule.concept_weight > 0
+    assert calibration.rule.related_not_covered_weight > 0
     verdicts = {q.query: calibration.rule.decide(signals[q.query]) for q in queries}
     assert all(verdicts[q.query] == {REPHRASING: MATCH, ANSWERABLE: RELATED}.get(q.kind, NONE) for q in queries)
 
