@@ -45,7 +45,7 @@ def parse_asked(
     try:
         data = yaml.load(text, Loader=FAST_LOADER)  # noqa: S506 - the C loader of SafeLoader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         return {}, [CorpusProblem(rel, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
     if data is None:
         return {}, []

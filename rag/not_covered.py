@@ -48,7 +48,7 @@ def parse_not_covered(text: str, rel: str) -> tuple[list[NotCoveredQuestion], li
     try:
         data = yaml.load(text, Loader=FAST_LOADER)  # noqa: S506 - the C loader of SafeLoader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         return [], [CorpusProblem(rel, mark.line + 1 if mark else 1, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
     topics = data.get("topics") if isinstance(data, dict) else None
     if not isinstance(topics, list):
