@@ -54,6 +54,8 @@ def _print_response(response, corpus: Path, width: int = 100) -> None:
     if not response.results:
         return
     print(VERDICT_LINES[response.verdict])
+    if response.reason:
+        print(response.reason)
     if response.glossary:
         print(f"Also searched for (glossary) 同时搜索了：{'、'.join(response.glossary)}")
     for rank, result in enumerate(response.results, start=1):

@@ -29,6 +29,35 @@ _INTERVIEW = re.compile(
 )
 
 
+_AI = r"(?:AIGC|AI|GenAI|LLM|大模型|生成式\s?AI|人工智能)"
+_FRAMING = (
+    re.compile(rf"(?:作为|身为)(?:一[名个])?\s?{_AI}?\s?产品经理[，,、：:\s]*(?:的话[，,]?)?(?:你|您)?", re.IGNORECASE),
+    # "AIGC产品怎么…", "在AI应用中，如何…": a leading frame followed by what is asked
+    re.compile(rf"^(?:在|对于|针对|一个|一款)?\s?{_AI}\s?(?:类)?(?:产品|应用|项目)(?:中|里|里面|来说|而言)?[，,]?\s?"
+               r"(?=怎么|如何|该|应该|要|上线|落地|在|做|需要|为什么|的(?:成本|指标|数据|用户))", re.IGNORECASE),
+    re.compile(rf"\b(?:for|in|of|with|on|into|to)\s(?:an?|the|your|our|this)\s{_AI}(?:[- ]powered|[- ]based)?\s"
+               r"(?:product|app|application|feature|tool|assistant|startup|company)s?\b", re.IGNORECASE),
+    re.compile(rf"\bas an?\s(?:{_AI}\s)?(?:PM|product manager)\b,?", re.IGNORECASE),
+)
+_ROLE = re.compile(r"\bPMs?\b|product manag|产品经理", re.IGNORECASE)
+# What must be left for a frame to be dropped: a few Chinese characters or English words.
+_MIN_LEFT_CJK, _MIN_LEFT_WORDS = 4, 3
+
+
+def strip_framing(query: str) -> str:
+    """The query without framing that names no topic ("AIGC产品怎么控制推理成本" → "怎么控制推理成本"),
+    unless too little would be left."""
+    text = query
+    for pattern in _FRAMING:
+        text = pattern.sub(" ", text)
+    text = re.sub(r"\s+([?？.,，])", r"\1", " ".join(text.split())).strip(" ，,")
+    if _ROLE.search(text):  # "the role of a PM in an AI product": the AI product is what is asked about
+        return query
+    cjk = len(re.findall(r"[\u3400-\u9fff]", text))
+    words = len(re.findall(r"[A-Za-z]+", text))
+    return text if text != query and (cjk >= _MIN_LEFT_CJK or words >= _MIN_LEFT_WORDS) else query
+
+
 def topic_terms(tokens: list[str]) -> list[str]:
     """The query's keyword terms without its framing words, unless too few would be left."""
     kept = [t for t in tokens if t not in FRAMING_TERMS]

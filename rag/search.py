@@ -11,7 +11,7 @@ from .config import Config
 from .embedders import Embedder, get_embedder
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
 from .glossary import Glossary, annotate
-from .intent import asks_about_interview, topic_terms
+from .intent import asks_about_interview, strip_framing, topic_terms
 from .outline import ROLE_ANSWER
 from .query import clean_query
 from .ranking import (
@@ -28,7 +28,7 @@ from .ranking import (
 )
 from .store import StoredIndex
 from .tokenize import CJK, tokenize
-from .verdict import MATCH, NONE, Signals, VerdictRule
+from .verdict import MATCH, NONE, Signals, VerdictRule, reason
 
 MODES = ("hybrid", "bm25", "dense")
 # An English query is embedded with the bank's words for what it says, but only words at most a third of
@@ -72,7 +72,8 @@ class SearchResponse:
     ``verdict`` is ``match`` (the query is one of the bank's questions; its answer comes first),
     ``related`` (no prepared answer to this question, but the sections shown help) or ``none``
     (nothing in the bank covers it; the nearest sections are shown). ``signals`` holds what
-    the verdict was decided from, ``why`` the scores made of them (``VerdictRule.explain``);
+    the verdict was decided from, ``why`` the scores made of them (``VerdictRule.explain``),
+    ``reason`` the verdict in one plain sentence (``rag.verdict.reason``);
     ``glossary`` the bank's words the glossary added to the query.
     """
 
@@ -83,6 +84,7 @@ class SearchResponse:
     signals: Signals = field(default_factory=Signals)
     glossary: tuple[str, ...] = ()
     why: tuple[str, ...] = ()
+    reason: str = ""
 
     @property
     def confident(self) -> bool:
@@ -103,6 +105,8 @@ class SearchResponse:
             data["notice"] = self.notice
         if self.glossary:
             data["glossary"] = list(self.glossary)
+        if self.reason:
+            data["reason"] = self.reason
         if explain and self.why:
             data["why"] = list(self.why)
         return data
@@ -132,6 +136,8 @@ class Searcher:
         self.verdict_rule = VerdictRule(**{f.name: getattr(config, f.name) for f in fields(VerdictRule)})
         self._vocabulary = frozenset(index.bm25.vocab_dict)
         self.glossary = Glossary(index.manifest.get("glossary", []))
+        self.not_covered: list[dict] = index.manifest.get("not_covered", [])
+        self._questions = {c.question_id: c.question for c in self.chunks}
         answers: dict[str, list[str]] = {}
         for chunk in self.chunks:
             answers.setdefault(chunk.question_id, []).append(chunk.text)
@@ -163,7 +169,8 @@ class Searcher:
             raise ValueError(f"mode must be one of {MODES} or dense:<embedder> ({', '.join(names)}), got {mode!r}")
         cleaned, notices = zip(*(self._clean(q) for q in queries)) if queries else ((), ())
         live = [i for i, q in enumerate(cleaned) if q]
-        dense, gaps = self._dense_hits([self._dense_text(cleaned[i]) for i in live]) if live else ([], [])
+        topics = [strip_framing(cleaned[i]) for i in live]  # what is asked, without "AIGC产品…" and the like
+        dense, gaps = self._dense_hits([self._dense_text(t) for t in topics]) if live else ([], [])
         responses = [SearchResponse(query=q, notice=n) for q, n in zip(cleaned, notices)]
         for slot, i in enumerate(live):
             hits = [per_embedder[slot] for per_embedder in dense]
@@ -177,11 +184,11 @@ class Searcher:
         """What the embedders see: the query, annotated from the glossary when ``glossary_dense`` is on."""
         return annotate(self.glossary, query, self._hint_groups) if self.config.glossary_dense else query
 
-    def _dense_hits(self, queries: list[str]) -> tuple[list[list[dict[int, float]]], list[float]]:
+    def _dense_hits(self, queries: list[str]) -> tuple[list[list[dict[int, float]]], np.ndarray]:
         """Per embedder, per query: {chunk position: cosine similarity} of the top candidates; and per query
-        the mean over embedders of the best cosine to a question the bank does not answer (0 without a list)."""
+        and not-covered question, the mean over embedders of their cosine (no columns without a list)."""
         out = []
-        gaps = np.zeros(len(queries))
+        gaps = np.zeros((len(queries), len(self.not_covered)))
         for embedder in self.embedders:
             vectors = embedder.encode_queries(queries)
             faiss_index = self.index.dense[embedder.name]
@@ -191,9 +198,9 @@ class Searcher:
                 [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
             )
             not_covered = self.index.not_covered.get(embedder.name)
-            if not_covered is not None and len(not_covered):
-                gaps += (vectors @ not_covered.T).max(axis=1) / len(self.embedders)
-        return out, [round(float(g), 4) for g in gaps]
+            if not_covered is not None and len(not_covered) == gaps.shape[1]:
+                gaps += (vectors @ not_covered.T) / len(self.embedders)
+        return out, gaps
 
     def _known_words(self, query: str, tokens: list[str]) -> float:
         """The share of the query's keywords that occur in the index or in a glossary term it says (1.0 if none)."""
@@ -247,10 +254,10 @@ class Searcher:
         return by_question, ranked
 
     def _respond(
-        self, query: str, notice: str, dense: list[dict[int, float]], not_covered: float, k: int,
+        self, query: str, notice: str, dense: list[dict[int, float]], gaps: np.ndarray, k: int,
         part: int | None, mode: str,
     ) -> SearchResponse:
-        tokens = tokenize(query)
+        tokens = tokenize(strip_framing(query))
         dense = [self._in_part(side, part) for side in dense]
         keyword = self._keyword_side(topic_terms(tokens), self.glossary.expand(query, tokens), part)
         # The keyword and the embedding rankings, each on its own, for how far they agree (a verdict signal).
@@ -271,13 +278,19 @@ class Searcher:
         agreement = top_overlap(by_keyword[1], by_meaning[1], AGREEMENT_DEPTH)
         if not asks_about_interview(query):  # 考核点 and 回答结构 answer only questions about the interview
             ranked = hold_back_meta(ranked) or ranked
+        nearest_gap = int(np.argmax(gaps)) if len(gaps) else -1
+        not_covered = round(float(gaps[nearest_gap]), 4) if len(gaps) else 0.0
         signals = self._signals(query, tokens, dense, ranked[0], best_question, agreement, not_covered)
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
         added = tuple(self.glossary.bank_terms(query, tokens=tokens)) if self.config.glossary_weight > 0 else ()
-        return SearchResponse(query, verdict, shown, notice, signals, added, tuple(self.verdict_rule.explain(signals)))
+        topic = self.not_covered[nearest_gap]["topic"] if len(gaps) else ""
+        said = reason(verdict, signals, (best_question, self._questions.get(best_question, "")), topic)
+        return SearchResponse(
+            query, verdict, shown, notice, signals, added, tuple(self.verdict_rule.explain(signals)), said
+        )
 
     def _signals(
         self, query: str, tokens: list[str], dense: list[dict[int, float]], top: RankedSection,

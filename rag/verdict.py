@@ -140,3 +140,25 @@ def _names(terms: list[Term], with_values: bool = False) -> str:
         for weight, name, value in terms
         if weight
     )
+
+
+def reason(verdict: str, signals: Signals, question: tuple[str, str], not_covered_topic: str = "") -> str:
+    """The verdict in one sentence a candidate understands, in both languages (the formulas are ``explain``).
+
+    Args:
+        verdict: what was decided.
+        signals: what it was decided from.
+        question: (id, text) of the bank question closest to the query.
+        not_covered_topic: the topic of the closest question the bank does not answer ("" if none).
+    """
+    qid, text = question
+    if verdict == MATCH:
+        return f"与题库第 {qid} 题相近 Close to prepared question {qid} “{text}” ({signals.wording:.2f})."
+    if verdict == RELATED:
+        return (f"题库没有这道题，下面的章节覆盖了其中一部分 Not one of the bank's questions (closest: {qid}, "
+                f"{signals.wording:.2f}); the sections below cover part of it (best {signals.section:.2f}).")
+    if not_covered_topic and float(signals.not_covered_lead) > 0:
+        return (f"更接近题库未覆盖的话题 Closer to a topic the bank does not answer: {not_covered_topic} "
+                f"({signals.not_covered:.2f}) than to any prepared question "
+                f"({max(signals.wording, signals.section_wording):.2f}).")
+    return f"题库中没有足够接近的内容 Nothing in the bank is close enough (best section {signals.section:.2f})."

@@ -74,6 +74,9 @@ class Answer(BaseModel):
     glossary: list[str] | None = Field(
         None, description="present when the glossary added the bank's words for what the question says"
     )
+    reason: str | None = Field(
+        None, description="the verdict in one plain sentence (\"close to prepared question 2.5\")"
+    )
     why: list[str] | None = Field(None, description="with `explain`: the match and related scores, term by term")
 
 

@@ -162,6 +162,8 @@ def results_html(response: SearchResponse, full_answer: FullAnswer) -> str:
     if response.glossary:
         out.append(f'<p class="rag-glossary">同时搜索了 Also searched for (glossary): '
                    f"{esc('、'.join(response.glossary))}</p>")
+    if response.reason:
+        out.append(f'<p class="rag-reason">{esc(response.reason)}</p>')
     if response.why:
         lines = "".join(f"<li>{esc(line)}</li>" for line in response.why)
         out.append(f'<details class="rag-why"><summary>判断依据 Why this verdict</summary><ul>{lines}</ul></details>')

@@ -16,6 +16,7 @@ CSS = """
 .rag-why summary { cursor: pointer; }
 .rag-why ul { margin: .2em 0 .2em 1.2em; padding: 0; }
 .rag-glossary { margin: .2em 0 .4em; color: var(--body-text-color-subdued); font-size: .9em; }
+.rag-reason { margin: .2em 0 .4em; font-size: .95em; }
 .rag-notice {
   padding: 10px 14px; border-radius: 8px;
   background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary);
