@@ -19,7 +19,7 @@ CONCEPT_WEIGHTS = (0.0,)
 AGREEMENT_WEIGHTS = (0.0, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2)
 CONTRAST_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 LATIN_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
-NOT_COVERED_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)
+NOT_COVERED_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 # Rephrasings of the bank's questions should be recognised as such (issue 8: at least 90 %).
 MIN_REPHRASING_MATCH = 0.90
 # Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),

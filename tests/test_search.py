@@ -175,3 +175,22 @@ def test_several_embedders_are_fused(hash_config):
     assert searcher.search("幻觉怎么避免", k=3).question_ids[0] == "2.5"
     with pytest.raises(ValueError, match="mode"):
         searcher.search("x", mode="dense:e5-small")
+
+
+def test_a_meta_section_does_not_lead_a_content_question(real_searcher):
+    response = real_searcher.search("Tell me about a time you had to push back on using a bigger model.", k=3)
+    assert all(r.role != "meta" for r in response.results)
+
+
+def test_framing_words_do_not_pull_part_one(real_searcher):
+    for query in ("AIGC产品怎么控制推理成本？", "How would you control inference cost for an AI product?"):
+        assert all(r.part != 1 for r in real_searcher.search(query, k=3).results), query
+
+
+@pytest.mark.parametrize(
+    "query", ["如何反转一个单链表？", "Why do you want to leave your current company?", "用 SQL 查出每个部门工资最高的员工"]
+)
+def test_an_off_domain_interview_question_gets_none(real_searcher, query):
+    response = real_searcher.search(query)
+    assert response.verdict == "none"
+    assert "does not answer" in response.reason or "close enough" in response.reason
