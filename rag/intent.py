@@ -20,7 +20,7 @@ FRAMING_TERMS = frozenset(
 MIN_TOPIC_TERMS = 2
 
 _INTERVIEW = re.compile(
-    r"考[察核查]|考点|面试官.{0,8}(想|看重|关注|希望|期待|听)|想听到|看重什么|回答结构|答题|怎么回答|如何回答|"
+    r"考[察核查]|考点|什么结构|结构回答|面试官.{0,8}(想|看重|关注|希望|期待|听)|想听到|看重什么|回答结构|答题|怎么回答|如何回答|"
     r"怎么答|回答思路|回答框架|回答这[道个]|这道题|"
     r"interviewer|what (is|are) (they|you) (looking|testing)|looking for in (an|the|my|this) answer|"
     r"structure (my|an|the|your) answer|how (should|do|would|can) (i|you|we) (answer|approach|structure)|"
