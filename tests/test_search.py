@@ -190,7 +190,8 @@ def test_framing_words_do_not_pull_part_one(real_searcher):
 
 
 @pytest.mark.parametrize(
-    "query", ["如何反转一个单链表？", "Why do you want to leave your current company?", "用 SQL 查出每个部门工资最高的员工"]
+    "query",
+    ["如何反转一个单链表？", "Why do you want to leave your current company?", "用 SQL 查出每个部门工资最高的员工"],
 )
 def test_an_off_domain_interview_question_gets_none(real_searcher, query):
     response = real_searcher.search(query)
