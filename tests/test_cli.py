@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from rag.cli import build_parser
+from rag.corpus import corpus_hashes
 from tests.conftest import REPO, REPO_CORPUS
 from tests.helpers import hash_cli_options, write_answer
 
@@ -26,7 +27,7 @@ def test_ask_json_contract(real_index):
     out = run("ask", "how do you handle hallucinations?", "-k", "3", "--json", "--no-rebuild", config=real_index)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert set(data) == {"query", "verdict", "confident", "results", "glossary"}
+    assert set(data) == {"query", "verdict", "confident", "reason", "results", "glossary"}
     assert data["glossary"] == ["幻觉"]  # the bank's word for "hallucinations", from corpus/glossary.yaml
     assert data["query"] == "how do you handle hallucinations?" and data["confident"] is True
     assert data["verdict"] == "match"
@@ -87,7 +88,7 @@ def test_index_json_summary_is_last_line(tmp_path):
     report = json.loads(out.stdout.strip().splitlines()[-1])
     for key in ("chunks_embedded", "chunks_reused", "files_added", "files_changed", "files_removed", "seconds"):
         assert key in report
-    assert len(report["files_added"]) == 20 and "glossary.yaml" in report["files_added"]  # 19 answers + glossary
+    assert sorted(report["files_added"]) == sorted(corpus_hashes(REPO_CORPUS))  # answers, sidecars and data files
     assert (tmp_path / "idx" / "current").exists()
 
 

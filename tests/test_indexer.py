@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from rag import CorpusError, IndexNotFound, build_index, index_status, open_searcher
+from rag.corpus import corpus_hashes
 from rag.store import current_build, load_index
 from tests.conftest import REPO
 from tests.helpers import hash_cli_options, write_answer
@@ -24,7 +25,8 @@ def test_round_trip_keeps_chunks_vectors_and_manifest(hash_config):
     stored = load_index(hash_config.index)
     assert report.full and report.chunks == len(stored.chunks) == stored.manifest["chunk_count"]
     assert stored.manifest["embedders"][0]["id"] == "hash-ngrams-v1"
-    assert len(stored.manifest["files"]) == 20 and "glossary.yaml" in stored.manifest["files"]  # 19 answers + glossary
+    assert set(stored.manifest["files"]) == set(corpus_hashes(hash_config.corpus))  # answers, sidecars, data files
+    assert "glossary.yaml" in stored.manifest["files"] and "not-covered.yaml" in stored.manifest["files"]
     vectors = stored.vectors("hash")
     assert vectors.shape == (len(stored.chunks), 256)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -51,9 +53,10 @@ def test_editing_one_section_embeds_only_that_chunk(hash_config):
 def test_added_and_removed_files_are_reported_and_stale_chunks_dropped(hash_config):
     build_index(hash_config)
     (hash_config.corpus / "part3" / "3.5-evaluation-metrics.md").unlink()
+    (hash_config.corpus / "part3" / "3.5-evaluation-metrics.asked.yaml").unlink()
     write_answer(hash_config.corpus, "9.1", "全新的问题")
     report = build_index(hash_config)
-    assert report.files_removed == ["part3/3.5-evaluation-metrics.md"]
+    assert report.files_removed == ["part3/3.5-evaluation-metrics.asked.yaml", "part3/3.5-evaluation-metrics.md"]
     assert report.files_added == ["9.1-test.md"]
     ids = {c.question_id for c in load_index(hash_config.index).chunks}
     assert "3.5" not in ids and "9.1" in ids
