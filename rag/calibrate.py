@@ -20,8 +20,11 @@ AGREEMENT_WEIGHTS = (0.0, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2)
 CONTRAST_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 LATIN_WEIGHTS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1)
 NOT_COVERED_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
-# Rephrasings of the bank's questions should be recognised as such (issue 8: at least 90 %).
-MIN_REPHRASING_MATCH = 0.90
+# Rephrasings of the bank's questions should be recognised as such. Issue 8 asked for 90 %; on questions as
+# interviewers publish them (eval/real-dev.yaml) that floor bought a quarter of non-bank questions a false
+# "this is a prepared question" (0.242), against 0.169 at 80 % — and a rephrasing told `related` still gets
+# its answer on top (R@1 0.93), while a false `match` leads with an answer to another question (issue 16).
+MIN_REPHRASING_MATCH = 0.80
 # Telling a candidate that nothing fits when a section does is the costlier mistake (they stop looking),
 # and a rule chosen on one set flags more answerable questions on the next: keep well under the 15 % target.
 MAX_ANSWERABLE_NONE = 0.10

@@ -40,8 +40,15 @@ class Config:
             found in the bank) plus weight x (1 if the query names a glossary term) plus weight x (the
             share of the top 5 sections the keyword and embedding rankings agree on) reaches the
             threshold, else ``none``.
+        match_contrast_weight / latin_weight: the match score's weight on (wording − the best section
+            question's similarity); the related score's weight on "the query has no Chinese".
+        match_not_covered_weight / related_not_covered_weight: subtracted from the match / related
+            score, times how much closer the query is to a question of ``corpus/not-covered.yaml``
+            than to any question the bank prepared.
         question_weight: weight of the question-level vote in a section's fused score.
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
+        asked_lead_similarity: a query that all but repeats a section's own question (``section_questions``
+            or an asked-question sidecar; mean cosine at least this) gets that section first.
         max_query_chars: longer queries are truncated (with a notice).
         max_file_bytes: corpus files larger than this are rejected.
         data_dir: folder of the practice history (``practice.sqlite3``) and cached practice vectors.
@@ -64,19 +71,21 @@ class Config:
     glossary_weight: float = 1.0
     glossary_dense: bool = True
     fetch_k: int = 400
-    match_threshold: float = 0.8986  # calibrated: `rag eval eval/dev.yaml eval/sections-dev*.yaml --calibrate`
-    match_margin_weight: float = 0.5
-    related_threshold: float = 1.0127
+    # calibrated: `rag eval eval/dev.yaml eval/sections-dev*.yaml eval/real-dev.yaml --calibrate`
+    match_threshold: float = 0.9125
+    match_margin_weight: float = 1.0
+    related_threshold: float = 1.3983
     related_lead_weight: float = 1.0
-    known_words_weight: float = 0.1
+    known_words_weight: float = 0.5
     concept_weight: float = 0.0
-    agreement_weight: float = 0.1
-    match_contrast_weight: float = 2.0
-    latin_weight: float = 0.05
-    match_not_covered_weight: float = 0.0
-    related_not_covered_weight: float = 0.0
+    agreement_weight: float = 0.2
+    match_contrast_weight: float = 0.5
+    latin_weight: float = 0.075
+    match_not_covered_weight: float = 4.0
+    related_not_covered_weight: float = 4.0
     question_weight: float = 2.0
     meta_weight: float = 1.0
+    asked_lead_similarity: float = 0.95
     max_query_chars: int = 500
     max_file_bytes: int = 512_000
     data_dir: Path = Path("data")
