@@ -143,6 +143,22 @@ def lead_with_question(ranked: list[RankedSection], question_id: str) -> list[Ra
     return [first] + [r for r in ranked if r is not first]
 
 
+def asked_section(sections: SectionMap, dense: list[dict[int, float]], floor: float) -> SectionKey | None:
+    """The section whose own interviewer question (``section_question``) the query all but repeats: its
+    mean cosine over the embedders reaches ``floor``; else None."""
+    per_side = [sections.per_section(side, "section_question") for side in dense]
+    keys = set().union(*per_side) if per_side else set()
+    similarity = {key: mean_over_embedders(per_side, key) for key in keys}
+    best = max(similarity, key=lambda key: (similarity[key], key), default=None)
+    return best if best is not None and similarity[best] >= floor else None
+
+
+def lead_with_section(ranked: list[RankedSection], key: SectionKey) -> list[RankedSection]:
+    """Move the section ``key`` to the front, if it is ranked at all."""
+    first = next((r for r in ranked if r.key == key), None)
+    return ranked if first is None else [first] + [r for r in ranked if r is not first]
+
+
 def wording_similarity(sections: SectionMap, dense: list[dict[int, float]]) -> dict[str, float]:
     """Per question: mean over embedders of the best cosine among the question's own wordings."""
     per_side = [sections.per_question(side, WORDING_KINDS) for side in dense]

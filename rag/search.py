@@ -17,9 +17,11 @@ from .query import clean_query
 from .ranking import (
     RankedSection,
     SectionMap,
+    asked_section,
     best_similarity,
     hold_back_meta,
     lead_with_question,
+    lead_with_section,
     rank_questions,
     rank_sections,
     similarity_lead,
@@ -284,6 +286,8 @@ class Searcher:
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
+        elif (asked := asked_section(self.sections, dense, self.config.asked_lead_similarity)) is not None:
+            ranked = lead_with_section(ranked, asked)  # the query is that section's own question
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
         added = tuple(self.glossary.bank_terms(query, tokens=tokens)) if self.config.glossary_weight > 0 else ()
         topic = self.not_covered[nearest_gap]["topic"] if len(gaps) else ""
