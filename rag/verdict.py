@@ -134,12 +134,16 @@ def _total(terms: list[Term]):
 
 
 def _names(terms: list[Term], with_values: bool = False) -> str:
-    """``a + 0.5 × b …`` for the terms whose weight is not 0, with their values if asked."""
-    return " + ".join(
-        (name if weight == 1.0 else f"{weight:g} × {name}") + (f" {value:.3f}" if with_values else "")
-        for weight, name, value in terms
-        if weight
-    )
+    """``a + 0.5 × b − 4 × c …`` for the terms whose weight is not 0, with their values if asked."""
+    said = ""
+    for weight, name, value in terms:
+        if not weight:
+            continue
+        sign = " − " if weight < 0 else " + "
+        size = abs(weight)
+        said += (sign if said else "−" if weight < 0 else "") + (name if size == 1.0 else f"{size:g} × {name}")
+        said += f" {value:.3f}" if with_values else ""
+    return said
 
 
 def reason(verdict: str, signals: Signals, question: tuple[str, str], not_covered_topic: str = "") -> str:

@@ -141,6 +141,13 @@ def test_the_rule_describes_itself_with_its_weights():
     )
 
 
+def test_a_subtracted_term_is_written_with_a_minus_sign():
+    rule = replace(RULE, match_not_covered_weight=4.0)
+    said = rule.describe()
+    assert "wording + lead over the next question − 4 × closer to a not-covered question >= 0.9" in said
+    assert "+ -" not in said and "+ −" not in said
+
+
 def test_top_overlap_is_the_share_of_shared_sections():
     def ranking(*keys: str) -> list[RankedSection]:
         return [RankedSection(("2.5", key), 0, 0.9, "answer") for key in keys]
