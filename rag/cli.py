@@ -77,6 +77,11 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
         print("rag ask: give a QUESTION, or use --json to read questions from standard input", file=sys.stderr)
         return 2
     searcher = open_searcher(config, refresh=not args.no_rebuild)
+    try:
+        searcher.check_part(args.part)
+    except ValueError as exc:
+        print(f"rag ask: --part: {exc}", file=sys.stderr)
+        return 2
     if args.question is None:
         # Bytes that are not UTF-8 become lone surrogates, which the query cleaner removes with a
         # notice: one bad line is answered like the others instead of stopping the whole batch.
@@ -220,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help=cmd_ask.__doc__, description=cmd_ask.__doc__)
     p.add_argument("question", nargs="?", help="the question; with --json and no question, one per stdin line")
     p.add_argument("-k", type=_at_least_one, default=5, help="number of results (default 5)")
-    p.add_argument("--part", type=int, choices=(1, 2, 3), help="only answers of this part")
+    p.add_argument("--part", type=int, metavar="P", help="only answers of this part of the bank (1, 2, 3, …)")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--explain", action="store_true", help="also show the scores the verdict was decided from")
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index if the corpus changed")

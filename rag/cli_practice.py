@@ -141,7 +141,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("practice", help=cmd_practice.__doc__, description=cmd_practice.__doc__)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--question", metavar="ID", help="practise this question (e.g. 2.5)")
-    which.add_argument("--part", type=int, choices=(1, 2, 3), help="the next due question of this part")
+    which.add_argument("--part", type=int, metavar="P", help="the next due question of this part (1, 2, 3, …)")
     which.add_argument("--next", action="store_true", help="the next due question (the default)")
     which.add_argument("--forget", action="store_true", help="delete the whole practice history and schedule")
     p.add_argument("--json", action="store_true", help="print the feedback as one JSON object (question on stderr)")

@@ -140,6 +140,7 @@ class Searcher:
         self.glossary = Glossary(index.manifest.get("glossary", []))
         self.not_covered: list[dict] = index.manifest.get("not_covered", [])
         self._questions = {c.question_id: c.question for c in self.chunks}
+        self.parts: tuple[int, ...] = tuple(sorted({c.part for c in self.chunks}))
         answers: dict[str, list[str]] = {}
         for chunk in self.chunks:
             answers.setdefault(chunk.question_id, []).append(chunk.text)
@@ -166,6 +167,7 @@ class Searcher:
             One SearchResponse per query, in order. An empty query yields no
             results and a notice; a too-long query is truncated with a notice.
         """
+        self.check_part(part)
         names = [e.name for e in self.embedders]
         if mode not in MODES and mode.removeprefix("dense:") not in names:
             raise ValueError(f"mode must be one of {MODES} or dense:<embedder> ({', '.join(names)}), got {mode!r}")
@@ -178,6 +180,12 @@ class Searcher:
             hits = [per_embedder[slot] for per_embedder in dense]
             responses[i] = self._respond(cleaned[i], notices[i], hits, gaps[slot], k, part, mode)
         return responses
+
+    def check_part(self, part: int | None) -> None:
+        """Raise ValueError unless ``part`` is None or one of the bank's parts (they follow the corpus)."""
+        if part is not None and (type(part) is not int or part not in self.parts):
+            known = ", ".join(map(str, self.parts))
+            raise ValueError(f"part must be one of the bank's parts ({known}), got {part!r:.40}")
 
     def _clean(self, query: str) -> tuple[str, str]:
         return clean_query(query, self.config.max_query_chars)

@@ -135,6 +135,11 @@ class AnswerFinder:
         return self._searcher
 
     @property
+    def parts(self) -> tuple[int, ...]:
+        """The parts of the bank the current index holds (1, 2, 3, … as the corpus has them)."""
+        return self._searcher.parts
+
+    @property
     def rebuilding(self) -> bool:
         """True while a rebuild (or the loading of a newer build) is running."""
         return self._rebuild_lock.locked()

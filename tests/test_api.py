@@ -65,7 +65,10 @@ def test_post_search_one_question_or_a_list(api):
         ("get", "/search", {"params": {"k": 3}}, "q"),
         ("get", "/search", {"params": {"q": "x", "k": "abc"}}, "k"),
         ("get", "/search", {"params": {"q": "x", "k": 0}}, "k"),
-        ("get", "/search", {"params": {"q": "x", "part": "4"}}, "part"),
+        ("get", "/search", {"params": {"q": "x", "part": "7"}}, "part"),  # a part the bank does not have
+        ("get", "/search", {"params": {"q": "x", "part": "one"}}, "part"),
+        ("post", "/search", {"json": {"q": "x", "part": True}}, "part"),  # not part 1 (probe N12)
+        ("post", "/search", {"json": {"q": "x", "part": 0}}, "part"),
         ("post", "/search", {"json": {"q": 5}}, "q"),
         ("post", "/search", {"json": {"q": "x", "k": "3"}}, "k"),
         ("post", "/search", {"json": {"q": "x", "extra": 1}}, "extra"),

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from rag.cli import build_parser
-from rag.corpus import corpus_hashes
+from rag.corpus import corpus_files, corpus_hashes
 from tests.conftest import REPO, REPO_CORPUS
 from tests.helpers import hash_cli_options, write_answer
 
@@ -93,7 +93,8 @@ def test_index_json_summary_is_last_line(tmp_path):
 
 
 def test_check_ok_and_problems(hash_config):
-    assert run("check", config=hash_config).stdout.startswith("ok: 19 answers and a glossary of ")
+    answers = len(corpus_files(hash_config.corpus))  # the bank's size, whatever it is now
+    assert run("check", config=hash_config).stdout.startswith(f"ok: {answers} answers and a glossary of ")
     write_answer(hash_config.corpus, "2.5", "重复")
     out = run("check", config=hash_config)
     assert out.returncode == 1
@@ -220,3 +221,11 @@ def test_check_names_file_and_line_for_an_oversized_file(hash_config):
     out = run("check", config=hash_config)
     assert out.returncode == 1
     assert f"{hash_config.corpus}/part1/9.9-big.md:1: file is 600000 bytes" in out.stdout, out.stdout
+
+
+def test_a_part_the_bank_does_not_have_is_refused_naming_the_parts(hash_config):
+    common = hash_cli_options(hash_config)
+    assert run(*common, "index").returncode == 0
+    out = run(*common, "ask", "幻觉", "--part", "7", "--no-rebuild")
+    assert out.returncode == 2 and "--part: part must be one of the bank's parts (1, 2, 3), got 7" in out.stderr
+    assert run(*common, "ask", "幻觉", "--part", "3", "--no-rebuild", "--json").returncode == 0

@@ -129,3 +129,15 @@ def test_sigkill_during_rebuild_always_leaves_a_loadable_index(hash_config):
     leftovers = [p.name for p in (hash_config.index / "builds").iterdir()]
     build_index(hash_config)  # the next build clears interrupted leftovers
     assert len(list((hash_config.index / "builds").iterdir())) <= 2, leftovers
+
+
+def test_the_part_filter_follows_the_bank(hash_config):
+    write_answer(hash_config.corpus, "9.1", "第九部分的问题")  # a part the article never had
+    build_index(hash_config)
+    searcher = open_searcher(hash_config, refresh=False)
+    assert searcher.parts == tuple(sorted({c.part for c in searcher.chunks})) and 9 in searcher.parts
+    assert {r.question_id for r in searcher.search("第九部分的问题", k=3, part=9).results} == {"9.1"}
+    with pytest.raises(ValueError, match=r"the bank's parts \(1, 2, 3, .*9\), got 7"):
+        searcher.search("幻觉", part=7)
+    with pytest.raises(ValueError, match="got True"):
+        searcher.search("幻觉", part=True)  # a bool is not part 1

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 from starlette.exceptions import HTTPException
 
 from rag import AnswerFinder, BuildReport, CorpusError, RagError, RebuildRunning
@@ -24,7 +24,7 @@ from .auth import PasswordGate, TooManyAttempts, WrongPassword
 from .limits import MAX_BODY_BYTES
 
 MAX_BATCH = 64
-Part = Literal["all", "1", "2", "3"]
+Part = Annotated[str, StringConstraints(pattern=r"^(all|[1-9])$")]
 CORPUS_PROBLEMS = "corpus problems: nothing was rebuilt, the previous index keeps serving"
 
 
@@ -34,7 +34,7 @@ class SearchBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     q: StrictStr | list[StrictStr] = Field(description=f"a question, or a list of at most {MAX_BATCH} questions")
     k: StrictInt = Field(5, ge=1, le=10, description="results per question")
-    part: Literal["all", "1", "2", "3", 1, 2, 3] | None = Field("all", description="only answers of this part")
+    part: Part | StrictInt | None = Field("all", description="only answers of this part of the bank: 'all', 1, 2, 3, …")
     explain: StrictBool = Field(False, description="add `why`: the scores the verdict was decided from")
 
 
@@ -108,8 +108,14 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Error} for code in codes}
 
 
-def _part(value: object) -> int | None:
-    return None if value in (None, "all") else int(value)
+def _part(value: object, parts: tuple[int, ...]) -> int | None:
+    """The part asked for (None: all); a 400 naming the bank's parts when it has no such part."""
+    if value in (None, "all"):
+        return None
+    if int(value) not in parts:  # the schema let through only "all", a digit or an integer (never a bool)
+        known = ", ".join(map(str, parts))
+        raise HTTPException(400, f"bad request: part: 'all' or one of the bank's parts ({known}), got {value!r:.40}")
+    return int(value)
 
 
 def _client(request: Request) -> str:
@@ -186,16 +192,16 @@ def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
         explain: Annotated[bool, Query(description="add `why`: the scores the verdict was decided from")] = False,
     ) -> JSONResponse:
         """Search one question; the same JSON object as ``rag ask --json``."""
-        return JSONResponse(finder.search(q, k, _part(part)).to_dict(explain))
+        return JSONResponse(finder.search(q, k, _part(part, finder.parts)).to_dict(explain))
 
     @api.post("/search", response_model=None, responses={200: {"model": Answer}, **_errors(400, 413)})
     def search_many(body: SearchBody) -> JSONResponse:
         """Search one question (returns one object) or a list of them (returns a list, in order)."""
         if isinstance(body.q, str):
-            return JSONResponse(finder.search(body.q, body.k, _part(body.part)).to_dict(body.explain))
+            return JSONResponse(finder.search(body.q, body.k, _part(body.part, finder.parts)).to_dict(body.explain))
         if len(body.q) > MAX_BATCH:
             raise HTTPException(413, f"too many questions: at most {MAX_BATCH} per request, got {len(body.q)}")
-        responses = finder.search_batch(body.q, body.k, _part(body.part))
+        responses = finder.search_batch(body.q, body.k, _part(body.part, finder.parts))
         return JSONResponse([r.to_dict(body.explain) for r in responses])
 
     @api.get("/status", response_model=None, responses={200: {"model": Status}})

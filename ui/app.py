@@ -28,11 +28,11 @@ from . import practice_tab, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
 from .limits import BodyLimit, upload_blockers
+from .parts import parse_part, part_choices
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
 
 TITLE = "面试答案查找 Interview Answer Finder"
-PARTS = [("全部 All", "all"), ("1", "1"), ("2", "2"), ("3", "3")]
 EXAMPLES = [
     "how do you handle hallucinations?",
     "大模型胡说八道怎么办",
@@ -84,14 +84,6 @@ def _k(value: object) -> int:
     return int(value)
 
 
-def _part(value: object) -> int | None:
-    if value in (None, "", "all"):
-        return None
-    if value in ("1", "2", "3") or (type(value) is int and value in (1, 2, 3)):
-        return int(value)
-    raise gr.Error(f"部分 part must be 'all', '1', '2' or '3', got {value!r:.40}")
-
-
 class _Handlers:
     """Event handlers: each calls the library once and turns the answer into component values."""
 
@@ -104,7 +96,7 @@ class _Handlers:
         # clear message beats a TypeError inside the slider's preprocessing.
         if question is not None and not isinstance(question, str):
             raise gr.Error("提问 question must be text")
-        response = self.finder.search(question or "", _k(k), _part(part))
+        response = self.finder.search(question or "", _k(k), parse_part(part, self.finder.parts))
         data = response.to_dict()
         for result in data["results"]:
             # gradio_client would take any {"path": str} in an output for a file to download.
@@ -146,7 +138,7 @@ class _Handlers:
         return render.report_text(report), self.status()
 
 
-def _layout(password: str | None) -> _Parts:
+def _layout(password: str | None, parts: tuple[int, ...]) -> _Parts:
     gr.Markdown(
         f"# {TITLE}\n"
         "在预备好的 AIGC / AI 产品经理面试答案中查找最接近的回答。"
@@ -171,7 +163,7 @@ def _layout(password: str | None) -> _Parts:
         search_btn = gr.Button("搜索 Search", variant="primary", scale=1, min_width=110, elem_id="rag-search")
     with gr.Row(elem_id="rag-controls"):
         k = gr.Slider(1, 10, value=5, step=1, label="结果数 Results", min_width=200, elem_id="rag-k")
-        part = gr.Radio(PARTS, value="all", label="部分 Part", min_width=200, elem_id="rag-part")
+        part = gr.Radio(part_choices(parts), value="all", label="部分 Part", min_width=200, elem_id="rag-part")
     examples = gr.Examples(EXAMPLES, inputs=[question], label="示例 Examples", examples_per_page=len(EXAMPLES))
     results = gr.HTML("", label="results", elem_id="rag-results", js_on_load=None)
     with gr.Accordion("JSON", open=False, elem_id="rag-json"):
@@ -239,7 +231,7 @@ def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
     gate = PasswordGate(password)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
         with gr.Tab("搜索 Search", id="search", elem_id="rag-tab-search"):
-            parts = _layout(password)
+            parts = _layout(password, finder.parts)
         practice_tab.build(demo, finder.config)
         _wire(demo, parts, _Handlers(finder, gate))
     demo.http_api = create_api(finder, gate)

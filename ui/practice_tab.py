@@ -19,9 +19,9 @@ from rag import Config, RagError
 from rag.practice import HistoryError, Practice, PracticeInputError
 
 from . import practice_render as render
+from .parts import parse_part, part_choices
 
 log = logging.getLogger(__name__)
-PARTS = [("全部 All", "all"), ("1", "1"), ("2", "2"), ("3", "3")]
 DEFAULT_SECONDS = 120
 FORGET_UNCONFIRMED = "先勾选确认 Tick the box to confirm: nothing was deleted."
 UNAVAILABLE = "练习暂不可用 Practice is unavailable: {error}"
@@ -77,13 +77,17 @@ class _Handlers:
         self.practice = practice
         self.corpus_root = practice.config.corpus.name
 
-    def _choices(self, part: str) -> list[tuple[str, str]]:
-        number = None if part in (None, "", "all") else int(part)
+    def parts(self) -> tuple[int, ...]:
+        """The parts the bank has now."""
+        return tuple(sorted({r.part for r in self.practice.questions()}))
+
+    def _choices(self, part: object) -> list[tuple[str, str]]:
+        number = parse_part(part, self.parts())
         return [(f"{r.question_id} {r.question}", r.question_id) for r in self.practice.questions(number)]
 
-    def next_due(self, part: str = "all"):
+    def next_due(self, part: object = "all"):
         """The next due question (of the part): dropdown, question, clock start, cleared answer and feedback."""
-        number = None if part in (None, "", "all") else int(part)
+        number = parse_part(part, self.parts())
         reference, why = self.practice.pick(part=number)
         dropdown = gr.Dropdown(choices=self._choices(part), value=reference.question_id)
         return dropdown, render.question_html(reference, why), time.time(), "", ""
@@ -134,7 +138,7 @@ class _Handlers:
         return f"已删除 Deleted {count} attempt(s) and every review date.", self.progress(), False
 
 
-def _layout() -> _Parts:
+def _layout(parts: tuple[int, ...]) -> _Parts:
     gr.Markdown(
         "选一道题，像面试时一样回答（中文或英文），看看覆盖了哪些关键点。回答只保存在本机。"
         " Answer a bank question as you would aloud, in Chinese or English, and see which key points you"
@@ -142,7 +146,7 @@ def _layout() -> _Parts:
         elem_id="pr-intro",
     )
     with gr.Row(elem_id="pr-pick"):
-        part = gr.Radio(PARTS, value="all", label="部分 Part", min_width=200, elem_id="pr-part")
+        part = gr.Radio(part_choices(parts), value="all", label="部分 Part", min_width=200, elem_id="pr-part")
         question = gr.Dropdown([], label="问题 Question", scale=3, min_width=240, elem_id="pr-question")
         next_btn = gr.Button("下一道到期 Next due", scale=1, min_width=120, elem_id="pr-next")
     shown = gr.HTML(render.question_html(None), elem_id="pr-shown")
@@ -202,10 +206,12 @@ def build(demo: gr.Blocks, config: Config) -> None:
     with gr.Tab("练习 Practice", id="practice", elem_id="pr-tab"):
         try:
             practice = Practice(config)
+            handlers = _Handlers(practice)
+            parts = handlers.parts()
         except RagError as exc:
             gr.Markdown(UNAVAILABLE.format(error=exc), elem_id="pr-unavailable")
             return
-        _wire(demo, _layout(), _Handlers(practice))
+        _wire(demo, _layout(parts), handlers)
 
     def warm() -> None:
         try:
