@@ -93,7 +93,7 @@ class Feedback:
         return [p.title for p in self.points if p.status == "missed"]
 
     def to_dict(self) -> dict:
-        """The JSON shape of ``rag practice --json`` (README, "Practice")."""
+        """The JSON shape of ``rag practice --json`` (docs/practice.md)."""
         data = {
             "question_id": self.question_id,
             "question": self.question,
