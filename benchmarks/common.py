@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.evalsets import load_eval_set
+from rag.evaluation.evalsets import load_eval_set
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from benchmarks.common import EVAL_SETS, REPO, eval_queries, latencies_ms, p50_p95
 from rag import build_index, load_config, open_searcher
-from rag.calibrate import calibrate_verdicts
-from rag.evalsets import load_eval_set
-from rag.evaluate import evaluate
+from rag.evaluation.calibrate import calibrate_verdicts
+from rag.evaluation.evalsets import load_eval_set
+from rag.evaluation.evaluate import evaluate
 
 
 def embedder_sets() -> list[tuple[str, list[str]]]:

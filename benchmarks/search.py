@@ -19,9 +19,9 @@ import numpy as np
 
 from benchmarks.common import REPO, eval_queries, latencies_ms, p50_p95, peak_rss_mb
 from rag import build_index, load_config, open_searcher
-from rag.embedders import get_embedder
-from rag.search import Searcher
-from rag.store import StoredIndex, make_vector_index
+from rag.index.embedders import get_embedder
+from rag.index.store import StoredIndex, make_vector_index
+from rag.search.searcher import Searcher
 
 SCALES = (10_000, 50_000)
 
@@ -55,7 +55,7 @@ def bench_cold_start(index_dir: Path, corpus: Path, runs: int = 5) -> None:
             [
                 sys.executable,
                 "-c",
-                "import resource,sys; from rag.cli import main; code = main(sys.argv[1:]); "
+                "import resource,sys; from rag.cli.main import main; code = main(sys.argv[1:]); "
                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)",
                 "--config",
                 str(REPO / "rag.yaml"),
@@ -157,7 +157,7 @@ def bench_scale(searcher: Searcher) -> None:
     dense = {e.name: make_vector_index(perturb(searcher.index.vectors(e.name)[picks], rng)) for e in searcher.embedders}
     import bm25s
 
-    from rag.tokenize import tokenize
+    from rag.text.tokenize import tokenize
 
     bm25 = bm25s.BM25()
     bm25.index([tokenize(c.embed_text) or [""] for c in chunks], show_progress=False)

@@ -15,11 +15,11 @@ import os
 # Must be set before faiss loads libgomp; an explicit setting in the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from .bank.corpus import Document, check_corpus, load_corpus
 from .config import Config, load_config  # noqa: E402
-from .corpus import Document, check_corpus, load_corpus
 from .errors import ConfigError, CorpusError, CorpusProblem, EmbedderError, IndexNotFound, RagError, RebuildRunning
-from .indexer import BuildReport, build_index
-from .search import Searcher, SearchResponse, SearchResult, Source
+from .index.indexer import BuildReport, build_index
+from .search.searcher import Searcher, SearchResponse, SearchResult, Source
 from .service import AnswerFinder, IndexStatus, index_status, open_searcher
 
 __all__ = [

@@ -21,7 +21,7 @@ class Config:
     Attributes:
         corpus: folder of Markdown answer files.
         index: folder the built index lives in.
-        embedders: dense backends whose rankings are fused (see ``rag.embedders``).
+        embedders: dense backends whose rankings are fused (see ``rag.index.embedders``).
         st_query_prompt / st_passage_prompt: prompts for the sentence-transformers backend.
         threads: CPU threads an embedder may use (capped at the machine's cores).
         max_chunk_chars / overlap_chars: long sections are split at about this size.

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .bank.corpus import Document, corpus_hashes, read_document
 from .config import Config
-from .corpus import Document, corpus_hashes, read_document
-from .embedders.shared import shared_queries
 from .errors import CorpusError, IndexNotFound, RagError, RebuildRunning
-from .indexer import BuildReport, Progress, build_index, settings_changed
-from .search import Searcher, SearchResponse
-from .store import current_build, load_index, read_manifest
+from .index.embedders.shared import shared_queries
+from .index.indexer import BuildReport, Progress, build_index, settings_changed
+from .index.store import current_build, load_index, read_manifest
+from .search.searcher import Searcher, SearchResponse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

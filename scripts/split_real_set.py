@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rag.corpus import load_corpus  # noqa: E402
+from rag.bank.corpus import load_corpus  # noqa: E402
 
 TUNE_SHARE = 0.6
 NEAR_COPY = 0.8

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from rag import build_index
-from rag.corpus import check_corpus, corpus_hashes, read_document
+from rag.bank.corpus import check_corpus, corpus_hashes, read_document
 from rag.errors import CorpusError
-from rag.intent import asks_about_interview, topic_terms
+from rag.index.store import load_index
+from rag.search.intent import asks_about_interview, topic_terms
 from rag.service import index_status
-from rag.store import load_index
-from rag.tokenize import tokenize
+from rag.text.tokenize import tokenize
 from tests.helpers import write_answer
 
 

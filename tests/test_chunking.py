@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rag import load_corpus
-from rag.chunking import chunk_document
-from rag.corpus import parse_document
+from rag.bank.corpus import parse_document
+from rag.index.chunking import chunk_document
 from tests.conftest import REPO_CORPUS
 from tests.helpers import write_answer
 

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from rag.cli import build_parser
-from rag.corpus import corpus_files, corpus_hashes
+from rag.bank.corpus import corpus_files, corpus_hashes
+from rag.cli.main import build_parser
 from tests.conftest import REPO, REPO_CORPUS
 from tests.helpers import hash_cli_options, write_answer
 

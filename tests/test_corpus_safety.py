@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import rag.corpus
+import rag.bank.corpus
 from rag import CorpusError, check_corpus, load_corpus
-from rag.corpus import corpus_hashes, data_files, parse_document
+from rag.bank.corpus import corpus_hashes, data_files, parse_document
 from tests.helpers import write_answer
 
 SECRET = "OUTSIDE-SECRET-TOKEN-12345"
@@ -37,7 +37,7 @@ def test_a_link_to_a_file_outside_the_corpus_is_refused(corpus_copy, outside):
     text = "\n".join(map(str, problems))
     assert "hunter2" not in text and "sk-LEAKED" not in text and SECRET not in text
     hashes = corpus_hashes(corpus_copy)  # the staleness check must not read them either
-    assert hashes["part1/9.2-outside.md"] != rag.corpus.file_digest((outside / "9.2-test.md").read_bytes())
+    assert hashes["part1/9.2-outside.md"] != rag.bank.corpus.file_digest((outside / "9.2-test.md").read_bytes())
 
 
 def test_a_link_that_stays_inside_the_corpus_is_read(corpus_copy):
@@ -54,9 +54,9 @@ def test_a_file_that_vanishes_while_reading_is_a_problem_not_a_crash(corpus_copy
 
 
 def test_listing_then_vanishing_files_do_not_crash_hashing_or_checking(corpus_copy, monkeypatch):
-    listed = rag.corpus.corpus_files(corpus_copy)
+    listed = rag.bank.corpus.corpus_files(corpus_copy)
     gone = corpus_copy / "part3" / "3.8-gone.md"
-    monkeypatch.setattr(rag.corpus, "corpus_files", lambda folder: sorted([*listed, gone]))
+    monkeypatch.setattr(rag.bank.corpus, "corpus_files", lambda folder: sorted([*listed, gone]))
     hashes = corpus_hashes(corpus_copy)
     assert "part3/3.8-gone.md" not in hashes and len(hashes) == len(listed) + len(data_files(corpus_copy))
     docs, problems = check_corpus(corpus_copy)
@@ -66,8 +66,8 @@ def test_listing_then_vanishing_files_do_not_crash_hashing_or_checking(corpus_co
 
 def test_hashing_reads_only_files_whose_size_or_mtime_changed(corpus_copy, monkeypatch):
     reads: list[int] = []
-    digest = rag.corpus.file_digest
-    monkeypatch.setattr(rag.corpus, "file_digest", lambda data: reads.append(len(data)) or digest(data))
+    digest = rag.bank.corpus.file_digest
+    monkeypatch.setattr(rag.bank.corpus, "file_digest", lambda data: reads.append(len(data)) or digest(data))
     first = corpus_hashes(corpus_copy)
     assert len(reads) == len(first)
     reads.clear()

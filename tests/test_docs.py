@@ -1,7 +1,7 @@
 """The README and docs/ as a newcomer reads them: short, linked, and true to the code they describe.
 
 No index, no model: links and anchors are checked against the files, CLI options against
-``rag.cli.build_parser()`` and configuration defaults against ``rag.config.Config``.
+``rag.cli.main.build_parser()`` and configuration defaults against ``rag.config.Config``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rag.cli import build_parser
+from rag.cli.main import build_parser
 from rag.config import Config
 from tests.conftest import REPO
 

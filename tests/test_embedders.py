@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rag import ConfigError, load_config
-from rag.embedders import get_embedder
+from rag.index.embedders import get_embedder
 
 PAIRS = [
     ("How do you handle hallucinations?", "对于机器人出现的幻觉问题你们是怎么避免的？"),

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from rag import AnswerFinder, CorpusError, build_index
-from rag.store import BUILDS
+from rag.index.store import BUILDS
 from tests.helpers import write_answer
 
 

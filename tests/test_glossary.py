@@ -7,11 +7,11 @@ from dataclasses import replace
 import pytest
 
 from rag import build_index, open_searcher
-from rag.corpus import check_corpus, corpus_hashes, read_glossary
+from rag.bank.corpus import check_corpus, corpus_hashes, read_glossary
+from rag.bank.glossary import GLOSSARY_FILE, Glossary, annotate, parse_glossary
 from rag.errors import CorpusError
-from rag.glossary import GLOSSARY_FILE, Glossary, annotate, parse_glossary
+from rag.index.store import read_manifest
 from rag.service import index_status
-from rag.store import read_manifest
 
 GOOD = """\
 # synonyms

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from rag import CorpusError, IndexNotFound, build_index, index_status, open_searcher
-from rag.corpus import corpus_hashes
-from rag.store import current_build, load_index
+from rag.bank.corpus import corpus_hashes
+from rag.index.store import current_build, load_index
 from tests.conftest import REPO
 from tests.helpers import hash_cli_options, write_answer
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rag import check_corpus
-from rag.corpus import corpus_files
-from rag.lint import corpus_warnings
+from rag.bank.corpus import corpus_files
+from rag.bank.lint import corpus_warnings
 from tests.conftest import REPO_CORPUS
 from tests.helpers import write_answer
 

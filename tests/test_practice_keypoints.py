@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag import load_corpus
-from rag.corpus import parse_document
+from rag.bank.corpus import parse_document
 from rag.practice.keypoints import reference_of, split_sentences
 from tests.conftest import REPO_CORPUS
 from tests.helpers import write_answer

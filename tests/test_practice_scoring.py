@@ -117,7 +117,7 @@ def test_plumbing_with_the_hash_embedder(hash_practice, tmp_path):
 def test_sentences_prepared_while_typing_are_not_embedded_again(hash_practice):
     """The page embeds finished sentences as the answer is typed; submitting embeds only what is new,
     and deleting the history also drops the answer sentences cached in memory."""
-    from rag.embedders.shared import shared_queries
+    from rag.index.embedders.shared import shared_queries
 
     write_answer(hash_practice.config.corpus, "9.1", "测试问题？")
     cache = shared_queries(hash_practice.scorer().vectors.embedder)

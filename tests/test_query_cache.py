@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from rag import AnswerFinder, open_searcher
-from rag.embedders.hashing import HashingEmbedder
-from rag.embedders.shared import SharedQueries
+from rag.index.embedders.hashing import HashingEmbedder
+from rag.index.embedders.shared import SharedQueries
 
 
 class CountingEmbedder(HashingEmbedder):

@@ -28,7 +28,7 @@ def test_control_characters_are_not_echoed(real_searcher):
 
 
 def test_a_huge_query_is_cut_before_it_is_processed():
-    from rag.query import clean_query
+    from rag.search.query import clean_query
 
     huge = "word " * 10_000_000  # 50 MB
     started = time.perf_counter()
@@ -39,7 +39,7 @@ def test_a_huge_query_is_cut_before_it_is_processed():
 
 
 def test_ordinary_text_is_left_alone():
-    from rag.query import clean_query
+    from rag.search.query import clean_query
 
     assert clean_query("  大模型  胡说八道\n怎么办？ ", 500) == ("大模型 胡说八道 怎么办？", "")
     assert clean_query("emoji 👍🏽 and e\u0301", 500) == ("emoji 👍🏽 and e\u0301", "")

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from rag import ConfigError
-from rag.cli import build_parser, serve_password
+from rag.cli.main import build_parser, serve_password
 from tests.conftest import REPO
 from ui.app import exposure_warnings
 from ui.auth import PasswordGate, TooManyAttempts, WrongPassword

@@ -7,8 +7,8 @@ import threading
 from dataclasses import replace
 
 from rag import AnswerFinder, CorpusError, build_index, index_status
-from rag.store import current_build
-from rag.tokenize import TOKENIZER_VERSION
+from rag.index.store import current_build
+from rag.text.tokenize import TOKENIZER_VERSION
 from tests.helpers import write_answer
 
 

@@ -1,4 +1,4 @@
-from rag.tokenize import content_words, tokenize
+from rag.text.tokenize import content_words, tokenize
 
 
 def test_chinese_is_segmented_and_function_words_dropped() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.typography import typography_problems
+from rag.text.typography import typography_problems
 
 
 def messages(text: str) -> list[str]:

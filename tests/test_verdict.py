@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from rag.calibrate import calibrate_verdicts
 from rag.errors import ConfigError
-from rag.evalsets import ANSWERABLE, OUT_OF_SCOPE, REPHRASING, UNCOVERED, LabelledQuery
-from rag.ranking import RankedSection, top_overlap
-from rag.verdict import MATCH, NONE, RELATED, Signals, VerdictRule
+from rag.evaluation.calibrate import calibrate_verdicts
+from rag.evaluation.evalsets import ANSWERABLE, OUT_OF_SCOPE, REPHRASING, UNCOVERED, LabelledQuery
+from rag.search.ranking import RankedSection, top_overlap
+from rag.search.verdict import MATCH, NONE, RELATED, Signals, VerdictRule
 
 RULE = VerdictRule(match_threshold=0.9, match_margin_weight=1.0, related_threshold=0.85, concept_weight=0.05)
 

@@ -6,7 +6,7 @@ import html
 import re
 from functools import lru_cache
 
-from rag.tokenize import CJK, content_words, english_stem, is_latin
+from rag.text.tokenize import CJK, content_words, english_stem, is_latin
 
 # In escaped HTML, a tag or a character reference is copied as is; only the text between is searched.
 _OPAQUE = r"<[^>]*>|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
@@ -15,7 +15,7 @@ _OPAQUE = r"<[^>]*>|&(?:#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);"
 def query_terms(query: str) -> list[str]:
     """Surface words of the query worth highlighting, longest first.
 
-    The keyword index's content words (``rag.tokenize``) before stemming; one-letter
+    The keyword index's content words (``rag.text.tokenize``) before stemming; one-letter
     Latin words and one-character Chinese words are dropped (unless that character is
     the whole query).
     """

@@ -10,8 +10,8 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 
 from rag import BuildReport, Document, IndexStatus, SearchResponse, SearchResult
-from rag.outline import SPOKEN_HEADING, heading_title
-from rag.verdict import MATCH, NONE, RELATED
+from rag.bank.outline import SPOKEN_HEADING, heading_title
+from rag.search.verdict import MATCH, NONE, RELATED
 
 from .highlight import mark, query_terms
 

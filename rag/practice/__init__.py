@@ -2,8 +2,8 @@
 
 Typical use::
 
-    from rag import load_config
-    from rag.practice import Practice
+    from .. import load_config
+    from . import Practice
     practice = Practice(load_config())
     question, why = practice.pick()                  # the next due question
     result = practice.submit(question.question_id, "我理解AIGC是……", seconds=95)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from ..tokenize import CJK
+from ..text.tokenize import CJK
 from .keypoints import split_sentences
 
 # Speaking rates of a calm interview answer: Mandarin about 240 characters a minute, English about 150 words.

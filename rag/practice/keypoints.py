@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..corpus import Document
-from ..outline import ANSWER_HEADING, CRITERIA_HEADING, HEADING, STRUCTURAL_TITLES, heading_title
+from ..bank.corpus import Document
+from ..bank.outline import ANSWER_HEADING, CRITERIA_HEADING, HEADING, STRUCTURAL_TITLES, heading_title
 
 SPOKEN_MARK = "口述版"  # also a spoken sub-section under another title, e.g. "### 口述版（约2分钟）"
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..tokenize import CJK
+from ..text.tokenize import CJK
 from .delivery import Delivery, analyse
 from .keypoints import KeyPoint, Reference, split_sentences
 from .vectors import SentenceVectors

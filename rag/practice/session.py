@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..bank.corpus import corpus_hashes, load_corpus
 from ..config import Config
-from ..corpus import corpus_hashes, load_corpus
-from ..embedders import get_embedder
-from ..store import read_manifest
+from ..index.embedders import get_embedder
+from ..index.store import read_manifest
 from .errors import PracticeInputError
 from .history import Attempt, History, Progress, now_utc
 from .keypoints import Reference, reference_of

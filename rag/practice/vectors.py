@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder
-from ..embedders.shared import shared_queries
+from ..index.embedders import Embedder
+from ..index.embedders.shared import shared_queries
 
 log = logging.getLogger(__name__)
 

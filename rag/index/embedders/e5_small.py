@@ -6,7 +6,7 @@ from importlib.metadata import version
 
 import numpy as np
 
-from ..errors import EmbedderError
+from ...errors import EmbedderError
 from .base import Embedder
 
 

@@ -1,6 +1,6 @@
 """Warnings about a valid corpus: completeness (section questions, spoken version, dates) and typography.
 
-Unlike the problems of ``rag.corpus`` these never stop a build; ``rag check`` lists them and
+Unlike the problems of ``rag.bank.corpus`` these never stop a build; ``rag check`` lists them and
 ``rag check --strict`` fails on them.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
+from ..errors import CorpusProblem
+from ..text.typography import typography_problems
 from .corpus import Document
-from .errors import CorpusProblem
 from .outline import SPOKEN_HEADING, answer_subsections, headings
-from .typography import typography_problems
 
 MIN_SECTION_QUESTIONS, MAX_SECTION_QUESTIONS = 2, 4
 HAN = re.compile(r"[\u4e00-\u9fff]")

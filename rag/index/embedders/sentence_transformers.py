@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import EmbedderError
+from ...errors import EmbedderError
 from .base import Embedder
 
 PREFIX = "sentence-transformers:"

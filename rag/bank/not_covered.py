@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from ..errors import CorpusProblem
 from .asked import is_question_list
-from .errors import CorpusProblem
 from .glossary import FAST_LOADER
 
 SCOPES = ("on_topic", "off_domain")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
-from .outline import ANSWER_HEADING, PATH_SEPARATOR
+from ..bank.outline import ANSWER_HEADING, PATH_SEPARATOR
+from ..errors import ConfigError
 
 # Question-level sets label a query with the question id that answers it (null: out of scope).
 REPHRASING = "rephrasing"

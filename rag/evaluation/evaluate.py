@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..search.searcher import Searcher, SearchResponse
+from ..search.verdict import MATCH, NONE
 from .evalsets import ANSWERABLE, OUT_OF_DOMAIN, OUT_OF_SCOPE, REPHRASING, UNCOVERED, LabelledQuery
-from .search import Searcher, SearchResponse
-from .verdict import MATCH, NONE
 
 LANGS = ("all", "zh", "en")
 FALSE_MATCH = "false match"  # the share of queries that are not the bank's questions given ``match``

@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 import bm25s
 import numpy as np
 
-from .asked import asked_path
+from ..bank.asked import asked_path
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
-from .config import Config
-from .corpus import NOT_COVERED_FILE, load_corpus, read_glossary, read_not_covered
+from ..config import Config
+from ..bank.corpus import NOT_COVERED_FILE, load_corpus, read_glossary, read_not_covered
 from .embedders import Embedder, get_embedder
-from .errors import CorpusError, IndexNotFound
-from .glossary import GLOSSARY_FILE
+from ..errors import CorpusError, IndexNotFound
+from ..bank.glossary import GLOSSARY_FILE
 from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
-from .tokenize import TOKENIZER_VERSION, tokenize
+from ..text.tokenize import TOKENIZER_VERSION, tokenize
 
 Progress = Callable[[float, str], None]
 EMBED_BATCH = 32

@@ -6,13 +6,15 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from .chunking import Chunk
-from .config import Config
-from .embedders import Embedder, get_embedder
+from ..bank.glossary import Glossary, annotate
+from ..bank.outline import ROLE_ANSWER
+from ..config import Config
+from ..index.chunking import Chunk
+from ..index.embedders import Embedder, get_embedder
+from ..index.store import StoredIndex
+from ..text.tokenize import CJK, tokenize
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
-from .glossary import Glossary, annotate
 from .intent import asks_about_interview, strip_framing, topic_terms
-from .outline import ROLE_ANSWER
 from .query import clean_query
 from .ranking import (
     RankedSection,
@@ -28,8 +30,6 @@ from .ranking import (
     top_overlap,
     wording_similarity,
 )
-from .store import StoredIndex
-from .tokenize import CJK, tokenize
 from .verdict import MATCH, NONE, Signals, VerdictRule, reason
 
 MODES = ("hybrid", "bm25", "dense")
@@ -69,13 +69,13 @@ class SearchResult:
 
 @dataclass(frozen=True)
 class SearchResponse:
-    """The ranked sections for one query and the verdict on it (see ``rag.verdict``).
+    """The ranked sections for one query and the verdict on it (see ``rag.search.verdict``).
 
     ``verdict`` is ``match`` (the query is one of the bank's questions; its answer comes first),
     ``related`` (no prepared answer to this question, but the sections shown help) or ``none``
     (nothing in the bank covers it; the nearest sections are shown). ``signals`` holds what
     the verdict was decided from, ``why`` the scores made of them (``VerdictRule.explain``),
-    ``reason`` the verdict in one plain sentence (``rag.verdict.reason``);
+    ``reason`` the verdict in one plain sentence (``rag.search.verdict.reason``);
     ``glossary`` the bank's words the glossary added to the query.
     """
 
@@ -308,7 +308,7 @@ class Searcher:
         self, query: str, tokens: list[str], dense: list[dict[int, float]], top: RankedSection,
         best_question: str, agreement: float, not_covered: float,
     ) -> Signals:
-        """What the verdict is decided from (see ``rag.verdict.Signals``)."""
+        """What the verdict is decided from (see ``rag.search.verdict.Signals``)."""
         wording = wording_similarity(self.sections, dense)
         top_wording = wording.get(best_question, 0.0)
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import yaml
 
-from .errors import CorpusProblem
+from ..errors import CorpusProblem
 from .glossary import FAST_LOADER
 from .outline import ANSWER_HEADING
 

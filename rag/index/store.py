@@ -29,7 +29,7 @@ import faiss
 import numpy as np
 
 from .chunking import Chunk
-from .errors import IndexNotFound
+from ..errors import IndexNotFound
 
 FORMAT_VERSION = 1
 HNSW_MIN_VECTORS = 20_000  # below this a flat index is exact and fast enough

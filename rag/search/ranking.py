@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import Chunk
-from .outline import ROLE_META
+from ..bank.outline import ROLE_META
+from ..index.chunking import Chunk
 
 SectionKey = tuple[str, str]  # (question id, section heading path)
 Fuse = Callable[[list[dict], list[float]], dict]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from .errors import CorpusProblem
-from .tokenize import CJK, tokenize, word_stems
+from ..errors import CorpusProblem
+from ..text.tokenize import CJK, tokenize, word_stems
 
 GLOSSARY_FILE = "glossary.yaml"
 # libyaml's loader when PyYAML has it: the pure-Python one took 0.2 s for the 3,000 terms, twice a build.

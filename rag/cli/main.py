@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
-from .config import Config, load_config
-from .errors import ConfigError, CorpusError, RagError
+from ..config import Config, load_config
+from ..errors import ConfigError, CorpusError, RagError
 
 PASSWORD_ENV = "RAG_PASSWORD"
 VERDICT_LINES = {
@@ -39,7 +39,7 @@ def _progress_printer() -> Callable[[float, str], None] | None:
 
 def cmd_index(config: Config, args: argparse.Namespace) -> int:
     """Build or refresh the index; only new or changed chunks are embedded."""
-    from .indexer import build_index
+    from ..index.indexer import build_index
 
     report = build_index(config, full=args.full, progress=_progress_printer())
     print(report.summary())
@@ -71,7 +71,7 @@ def _print_response(response, corpus: Path, width: int = 100) -> None:
 
 def cmd_ask(config: Config, args: argparse.Namespace) -> int:
     """Show the prepared answer sections closest to a question."""
-    from .service import open_searcher
+    from ..service import open_searcher
 
     if args.question is None and not args.json:
         print("rag ask: give a QUESTION, or use --json to read questions from standard input", file=sys.stderr)
@@ -101,10 +101,10 @@ def cmd_ask(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_eval(config: Config, args: argparse.Namespace) -> int:
     """Print quality figures for hybrid, BM25-only and dense-only side by side, one table per eval set."""
-    from .calibrate import calibrate_verdicts
-    from .evalsets import load_eval_set
-    from .evaluate import evaluate, format_metrics
-    from .service import open_searcher
+    from ..evaluation.calibrate import calibrate_verdicts
+    from ..evaluation.evalsets import load_eval_set
+    from ..evaluation.evaluate import evaluate, format_metrics
+    from ..service import open_searcher
 
     searcher = open_searcher(config, refresh=not args.no_rebuild)
     known = set(searcher.sections.role)
@@ -130,8 +130,8 @@ def cmd_eval(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_check(config: Config, args: argparse.Namespace) -> int:
     """Validate the corpus: print every problem and warning with its file and line."""
-    from .corpus import check_corpus, read_glossary
-    from .lint import corpus_warnings
+    from ..bank.corpus import check_corpus, read_glossary
+    from ..bank.lint import corpus_warnings
 
     docs, problems = check_corpus(config.corpus, config.max_file_bytes)
     warnings = corpus_warnings(docs)
@@ -256,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index at start")
     p.set_defaults(func=cmd_serve)
 
-    from .cli_practice import add_commands as add_practice_commands
+    from .practice import add_commands as add_practice_commands
 
     add_practice_commands(sub)
     return parser

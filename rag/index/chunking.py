@@ -6,8 +6,8 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 
-from .corpus import Document
-from .outline import (
+from ..bank.corpus import Document
+from ..bank.outline import (
     ANSWER_HEADING,
     CRITERIA_HEADING,
     HEADING,
@@ -32,7 +32,7 @@ class Chunk:
     question's own wordings (indexed so a paraphrase finds its answer), and
     ``section_question`` for a question one section answers on its own (it
     leads to that section: same ``section`` and lines). ``role`` is the
-    section's role (``answer``, ``meta`` or ``spoken``, see ``rag.outline``);
+    section's role (``answer``, ``meta`` or ``spoken``, see ``rag.bank.outline``);
     ``question`` for the question's own wordings.
     Lines are 1-based and inclusive, in the corpus file's coordinates.
     """
@@ -256,7 +256,7 @@ def chunk_document(doc: Document, max_chars: int = 600, overlap: int = 80) -> li
             chunks.append(make("section", path, piece.text, piece.start, piece.end, role))
         top, _, title = section.partition(PATH_SEPARATOR)
         questions = ()
-        if top == ANSWER_HEADING:  # the front matter's section questions, then how interviewers ask (rag.asked)
+        if top == ANSWER_HEADING:  # the front matter's section questions, then how interviewers ask (rag.bank.asked)
             questions = dict(doc.section_questions).get(title, ()) + dict(doc.asked).get(title, ())
         if section == CRITERIA_HEADING:
             questions = tuple(template.format(q=doc.question) for template in CRITERIA_QUESTIONS)

@@ -1,4 +1,4 @@
-"""Choose the verdict rule's thresholds on labelled sets (see ``rag.verdict``)."""
+"""Choose the verdict rule's thresholds on labelled sets (see ``rag.search.verdict``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from itertools import product
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..search.searcher import Searcher
+from ..search.verdict import Signals, VerdictRule
 from .evalsets import ANSWERABLE, NOT_COVERED, REPHRASING, LabelledQuery
-from .search import Searcher
-from .verdict import Signals, VerdictRule
 
 MARGIN_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 KNOWN_WORDS_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)

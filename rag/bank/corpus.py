@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import CorpusError, CorpusProblem
 from .asked import ASKED_SUFFIX, asked_path, parse_asked
-from .errors import CorpusError, CorpusProblem
 from .glossary import GLOSSARY_FILE, Glossary, parse_glossary
 from .not_covered import NotCoveredQuestion, parse_not_covered
 from .outline import ANSWER_HEADING, answer_subsections
@@ -53,7 +53,7 @@ class Document:
     section_questions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (### title, its questions)
     reviewed: str = ""
     note: str = ""
-    asked: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (### title, how interviewers ask it): rag.asked
+    asked: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (### title, how interviewers ask it): rag.bank.asked
     asked_sha256: str = ""  # of the sidecar file, "" when there is none
 
 
@@ -406,7 +406,7 @@ class NotCoveredFile:
 
 
 def read_not_covered(corpus_dir: Path, max_bytes: int = 512_000) -> NotCoveredFile:
-    """Read ``not-covered.yaml`` (rag.not_covered) like the glossary; empty when there is none."""
+    """Read ``not-covered.yaml`` (rag.bank.not_covered) like the glossary; empty when there is none."""
     path = corpus_dir / NOT_COVERED_FILE
     if not (path.exists() or path.is_symlink()):
         return NotCoveredFile([], "", [])

@@ -9,8 +9,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from .config import Config
-from .practice import Feedback, Practice, PracticeInputError, Reference, Submission
+from ..config import Config
+from ..practice import Feedback, Practice, PracticeInputError, Reference, Submission
 
 MARKS = {"covered": "✓ covered", "partly": "~ partly ", "missed": "✗ missed "}
 TWO_MINUTES = 120
@@ -105,8 +105,8 @@ def cmd_practice(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_eval_practice(config: Config, args: argparse.Namespace) -> int:
     """Print how well practice scoring agrees with labelled answers (pair order, key point agreement), per file."""
-    from .practice.evaluate import calibrate, format_metrics, load_practice_set, measure, point_scores, splits_of
-    from .practice.session import practice_embedder_name
+    from ..practice.evaluate import calibrate, format_metrics, load_practice_set, measure, point_scores, splits_of
+    from ..practice.session import practice_embedder_name
 
     practice = Practice(config)
     scorer = practice.scorer()

@@ -1,0 +1,1 @@
+"""Evaluation: labelled eval sets, their quality figures (``rag eval``) and verdict calibration."""

@@ -1,0 +1,1 @@
+"""Text basics every layer shares: keyword tokenising (Chinese and English) and typography checks."""
