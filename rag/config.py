@@ -72,17 +72,17 @@ class Config:
     glossary_dense: bool = True
     fetch_k: int = 400
     # calibrated: `rag eval eval/dev.yaml eval/sections-dev*.yaml eval/real-dev.yaml --calibrate`
-    match_threshold: float = 0.9125
-    match_margin_weight: float = 1.0
-    related_threshold: float = 1.3983
-    related_lead_weight: float = 1.0
-    known_words_weight: float = 0.5
+    match_threshold: float = 0.9186
+    match_margin_weight: float = 1.5
+    related_threshold: float = 1.077
+    related_lead_weight: float = 0.0
+    known_words_weight: float = 0.2
     concept_weight: float = 0.0
-    agreement_weight: float = 0.2
+    agreement_weight: float = 0.02
     match_contrast_weight: float = 0.5
-    latin_weight: float = 0.075
-    match_not_covered_weight: float = 4.0
-    related_not_covered_weight: float = 4.0
+    latin_weight: float = 0.05
+    match_not_covered_weight: float = 8.0
+    related_not_covered_weight: float = 8.0
     question_weight: float = 2.0
     meta_weight: float = 1.0
     asked_lead_similarity: float = 0.95
