@@ -8,12 +8,13 @@ from rag import CorpusError, check_corpus, load_corpus
 from tests.conftest import REPO_CORPUS
 from tests.helpers import write_answer
 
-EXPECTED_IDS = [f"1.{i}" for i in range(1, 7)] + [f"2.{i}" for i in range(1, 9)] + [f"3.{i}" for i in range(1, 6)]
+ARTICLE_IDS = [f"1.{i}" for i in range(1, 7)] + [f"2.{i}" for i in range(1, 9)] + [f"3.{i}" for i in range(1, 6)]
 
 
-def test_real_corpus_has_all_19_questions_with_aliases():
+def test_real_corpus_has_the_articles_19_questions_and_aliases_on_every_answer():
     docs = load_corpus(REPO_CORPUS)
-    assert sorted(d.id for d in docs) == sorted(EXPECTED_IDS)
+    ids = [d.id for d in docs]
+    assert set(ARTICLE_IDS) <= set(ids) and len(ids) == len(set(ids))  # the bank may grow (Part 4 …)
     for doc in docs:
         zh = [a for a in doc.aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)]
         en = [a for a in doc.aliases if a not in zh]

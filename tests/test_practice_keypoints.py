@@ -49,7 +49,7 @@ def test_every_bank_answer_has_key_points_from_its_sections():
     for doc in load_corpus(REPO_CORPUS):
         ref = reference_of(doc)
         assert len(ref.key_points) >= 2, doc.path
-        assert len(ref.rubric) == 4, doc.path
+        assert 3 <= len(ref.rubric) <= 6, doc.path  # the 考核点 list: the interviewer's rubric
         assert not any(k.title.startswith("回答结构") for k in ref.key_points), doc.path
         for point in ref.key_points:
             assert point.sentences and point.start_line <= point.end_line, (doc.path, point.title)

@@ -95,7 +95,7 @@ def test_raw_search_calls_get_clear_answers(http, client):
         with pytest.raises(Exception, match="k must be"):
             client.predict("hallucination", bad_k, "all", api_name="/search")
     with pytest.raises(Exception, match="part must be"):
-        client.predict("hallucination", 3, "4", api_name="/search")
+        client.predict("hallucination", 3, "7", api_name="/search")  # a part the bank does not have
     _, data = client.predict("hallucination", None, None, api_name="/search")
     assert len(data["question_ids"]) == 5
 
