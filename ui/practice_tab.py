@@ -81,15 +81,14 @@ class _Handlers:
         """The parts the bank has now."""
         return tuple(sorted({r.part for r in self.practice.questions()}))
 
-    def _choices(self, part: object) -> list[tuple[str, str]]:
-        number = parse_part(part, self.parts())
+    def _choices(self, number: int | None) -> list[tuple[str, str]]:
         return [(f"{r.question_id} {r.question}", r.question_id) for r in self.practice.questions(number)]
 
     def next_due(self, part: object = "all"):
         """The next due question (of the part): dropdown, question, clock start, cleared answer and feedback."""
         number = parse_part(part, self.parts())
         reference, why = self.practice.pick(part=number)
-        dropdown = gr.Dropdown(choices=self._choices(part), value=reference.question_id)
+        dropdown = gr.Dropdown(choices=self._choices(number), value=reference.question_id)
         return dropdown, render.question_html(reference, why), time.time(), "", ""
 
     def choose(self, question_id: str):

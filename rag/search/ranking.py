@@ -135,12 +135,15 @@ def hold_back_meta(ranked: list[RankedSection]) -> list[RankedSection]:
     return [r for r in ranked if r.role != ROLE_META]
 
 
+def _lead_with(ranked: list[RankedSection], wanted: Callable[[RankedSection], bool]) -> list[RankedSection]:
+    """Move the best-ranked section that is ``wanted`` to the front (unchanged if none is)."""
+    first = next((r for r in ranked if wanted(r)), None)
+    return ranked if first is None else [first] + [r for r in ranked if r is not first]
+
+
 def lead_with_question(ranked: list[RankedSection], question_id: str) -> list[RankedSection]:
     """Move the best-ranked section of ``question_id`` to the front (the query is that question)."""
-    first = next((r for r in ranked if r.key[0] == question_id), None)
-    if first is None:
-        return ranked
-    return [first] + [r for r in ranked if r is not first]
+    return _lead_with(ranked, lambda r: r.key[0] == question_id)
 
 
 def asked_section(sections: SectionMap, dense: list[dict[int, float]], floor: float) -> SectionKey | None:
@@ -155,8 +158,7 @@ def asked_section(sections: SectionMap, dense: list[dict[int, float]], floor: fl
 
 def lead_with_section(ranked: list[RankedSection], key: SectionKey) -> list[RankedSection]:
     """Move the section ``key`` to the front, if it is ranked at all."""
-    first = next((r for r in ranked if r.key == key), None)
-    return ranked if first is None else [first] + [r for r in ranked if r is not first]
+    return _lead_with(ranked, lambda r: r.key == key)
 
 
 def wording_similarity(sections: SectionMap, dense: list[dict[int, float]]) -> dict[str, float]:
