@@ -18,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import HistoryError
+from .own import OwnQuestion, is_own_id, own_id
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: own questions (a version-1 file gains the table when it is first opened)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -35,6 +36,13 @@ CREATE TABLE IF NOT EXISTS cards (
     question_id TEXT PRIMARY KEY,
     card TEXT NOT NULL,
     due TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS own_questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    question TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL,
+    sections TEXT NOT NULL,
+    created_at TEXT NOT NULL
 );
 """
 ATTEMPT_COLUMNS = {"id", "question_id", "answer", "coverage", "missed", "seconds", "created_at"}
@@ -209,6 +217,65 @@ class History:
             for qid, count, best, newest, due in rows
         }
 
+    def add_own(self, own: OwnQuestion, when: datetime | None = None) -> OwnQuestion:
+        """Store a question of your own (the same text again returns the stored one, its sections renewed)."""
+        created = (when or now_utc()).isoformat(timespec="seconds")
+        sections = json.dumps([list(s) for s in own.sections], ensure_ascii=False)
+        with self._connect(create=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO own_questions (question, origin, sections, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (question) DO UPDATE SET sections = excluded.sections",
+                    (own.question, own.origin, sections, created),
+                )
+                row = db.execute(
+                    "SELECT id, question, origin, sections, created_at FROM own_questions WHERE question = ?",
+                    (own.question,),
+                ).fetchone()
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return _own(row)
+
+    def own_questions(self) -> list[OwnQuestion]:
+        """Your own questions, oldest first."""
+        return [_own(r) for r in self._read(
+            "SELECT id, question, origin, sections, created_at FROM own_questions ORDER BY id"
+        )]
+
+    def own(self, question_id: str) -> OwnQuestion | None:
+        """One own question by its id (``own-N``), None when there is none."""
+        if not is_own_id(question_id):
+            return None
+        rows = self._read(
+            "SELECT id, question, origin, sections, created_at FROM own_questions WHERE id = ?",
+            (int(question_id.removeprefix("own-")),),
+        )
+        return _own(rows[0]) if rows else None
+
+    def remove_own(self, question_id: str) -> int | None:
+        """Delete an own question with its attempts and review card; how many attempts went (None: no such)."""
+        if not is_own_id(question_id):
+            return None
+        try:
+            with self._connect(create=False) as db:
+                db.execute("PRAGMA secure_delete = ON")
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    gone = db.execute("DELETE FROM own_questions WHERE id = ?",
+                                      (int(question_id.removeprefix("own-")),)).rowcount
+                    count = db.execute("DELETE FROM attempts WHERE question_id = ?", (question_id,)).rowcount
+                    db.execute("DELETE FROM cards WHERE question_id = ?", (question_id,))
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                return count if gone else None
+        except FileNotFoundError:
+            return None
+
     def forget(self) -> int:
         """Delete every attempt and card, overwriting the freed pages; return how many attempts went."""
         try:
@@ -218,10 +285,16 @@ class History:
                 count = db.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
                 db.execute("DELETE FROM attempts")
                 db.execute("DELETE FROM cards")
-                db.execute("DELETE FROM sqlite_sequence WHERE name = 'attempts'")  # ids restart: no count left
+                db.execute("DELETE FROM own_questions")
+                # ids restart: no count left
+                db.execute("DELETE FROM sqlite_sequence WHERE name IN ('attempts', 'own_questions')")
                 db.execute("COMMIT")
                 db.execute("VACUUM")
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 return count
         except FileNotFoundError:
             return 0
+
+
+def _own(row: tuple) -> OwnQuestion:
+    return OwnQuestion(own_id(row[0]), row[1], row[2], tuple((q, t) for q, t in json.loads(row[3])), row[4])

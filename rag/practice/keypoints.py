@@ -32,6 +32,16 @@ class KeyPoint:
     start_line: int
     end_line: int
     text: str  # the section's Markdown, for showing it
+    # For a question that is not the bank's (rag.practice.own): the bank answer this point is borrowed
+    # from, its index there and its file; empty for a bank question's own points.
+    source_id: str = ""
+    source_index: int = -1
+    path: str = ""
+
+    @property
+    def origin(self) -> tuple[str, int] | None:
+        """(bank question, key point index) this point was borrowed from, None for a point of its own."""
+        return (self.source_id, self.source_index) if self.source_id else None
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class Reference:
     spoken: tuple[str, ...]
     spoken_line: int  # first line of the spoken version in the file, 0 when there is none
     spoken_text: str = ""  # its Markdown
+    own: bool = False  # a question of the user's own (rag.practice.own), key points borrowed from the bank
 
     def find(self, label: str) -> list[KeyPoint]:
         """Key points whose title is ``label`` or starts with it (labels may shorten long headings)."""

@@ -34,15 +34,18 @@ class ReviewSchedule:
         return card.to_json(), card.due.isoformat(timespec="seconds")
 
 
+def queue(question_ids: Sequence[str], due: dict[str, str], now: datetime) -> list[tuple[str, str]]:
+    """Every question in the order to practise it, with why: ``due`` (most overdue first), then ``new``
+    (in the order given), then ``soonest``."""
+    when = {qid: datetime.fromisoformat(due[qid]) for qid in question_ids if qid in due}
+    overdue = [(qid, "due") for _, qid in sorted((t, qid) for qid, t in when.items() if t <= now)]
+    new = [(qid, "new") for qid in question_ids if qid not in when]
+    later = [(qid, "soonest") for _, qid in sorted((t, qid) for qid, t in when.items() if t > now)]
+    return overdue + new + later
+
+
 def next_question(question_ids: Sequence[str], due: dict[str, str], now: datetime) -> tuple[str, str]:
     """The question to practise next and why: ``due``, ``new`` or ``soonest``."""
     if not question_ids:
         raise ValueError("no questions to choose from")
-    when = {qid: datetime.fromisoformat(due[qid]) for qid in question_ids if qid in due}
-    overdue = sorted((t, qid) for qid, t in when.items() if t <= now)
-    if overdue:
-        return overdue[0][1], "due"
-    new = [qid for qid in question_ids if qid not in when]
-    if new:
-        return new[0], "new"
-    return min((t, qid) for qid, t in when.items())[1], "soonest"
+    return queue(question_ids, due, now)[0]

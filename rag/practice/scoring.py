@@ -179,8 +179,8 @@ class Scorer:
         z = (similarity - similarity.mean(axis=1, keepdims=True)) / spread
         z += ENGLISH_BONUS * np.array([[is_english(s)] for s in sentences], dtype=np.float32)
         scores, pairs = [], []
-        for i in range(len(reference.key_points)):
-            columns = self._by_point[(reference.question_id, i)]
+        for i, point in enumerate(reference.key_points):
+            columns = self._by_point[point.origin or (reference.question_id, i)]
             block = z[:, columns]
             per_reference = np.sort(block.max(axis=0))[::-1]
             second = per_reference[1] if len(per_reference) > 1 else per_reference[0]
@@ -193,9 +193,9 @@ class Scorer:
         """Feedback on a non-empty answer to ``reference``'s question."""
         sentences = split_sentences(answer) or [answer.strip()]
         scores, pairs = self.point_scores(reference, sentences)
-        spoken = self._spoken_points.get(reference.question_id, set())
         points = [
-            self._result(reference.path, point, i in spoken, float(score), sentences, pair)
+            self._result(point.path or reference.path, point, self._in_spoken(reference, i), float(score), sentences,
+                         pair)
             for i, (point, score, pair) in enumerate(zip(reference.key_points, scores, pairs))
         ]
         coverage = round(100 * float(np.mean([self.thresholds.credit(float(s)) for s in scores])))
@@ -210,6 +210,17 @@ class Scorer:
             rubric=list(reference.rubric),
             url=reference.url,
             notice=notice,
+        )
+
+    def _in_spoken(self, reference: Reference, index: int) -> bool:
+        """Whether the two-minute spoken version (of the answer the point comes from) makes this point."""
+        qid, i = reference.key_points[index].origin or (reference.question_id, index)
+        return i in self._spoken_points.get(qid, set())
+
+    def knows(self, reference: Reference) -> bool:
+        """Whether every key point of ``reference`` is one this scorer has reference sentences for."""
+        return all(
+            (p.origin or (reference.question_id, i)) in self._by_point for i, p in enumerate(reference.key_points)
         )
 
     def _result(

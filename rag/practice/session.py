@@ -17,9 +17,13 @@ from ..bank.corpus import corpus_hashes, load_corpus
 from ..config import Config
 from ..index.embedders import get_embedder
 from ..index.store import read_manifest
+from ..search.query import clean_query, truncated_notice
+from ..search.searcher import SearchResponse
+from ..search.verdict import MATCH, RELATED, VerdictRule
 from .errors import PracticeInputError
 from .history import Attempt, History, Progress, now_utc
 from .keypoints import Reference, reference_of
+from .own import SEARCH, OwnQuestion, SectionRef, helping_sections, is_own_id, own_reference
 from .schedule import ReviewSchedule, next_question
 from .scoring import Feedback, Scorer, Thresholds
 from .vectors import SentenceVectors
@@ -28,6 +32,11 @@ log = logging.getLogger(__name__)
 HISTORY_FILE = "practice.sqlite3"
 VECTOR_FOLDER = "practice-vectors"
 EMPTY_ANSWER = "The answer is empty: nothing was scored or saved. 回答为空，未评分也未保存。"
+NO_PRACTICE = (
+    "题库没有覆盖这道题，无法练习 Nothing in the bank covers this question, so there are no key points to practise "
+    "it against: {reason}"
+)
+EMPTY_QUESTION = "The question is empty: type a question to practise. 问题为空，请输入要练习的问题。"
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class Practice:
         self._lock = threading.Lock()
         self._hashes: dict[str, str] = {}
         self._references: dict[str, Reference] = {}
+        self._follow_ups: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._scorer: Scorer | None = None
         self._reload()
 
@@ -77,6 +87,7 @@ class Practice:
             return
         docs = load_corpus(self.config.corpus, self.config.max_file_bytes)
         self._references = {doc.id: reference_of(doc) for doc in docs}
+        self._follow_ups = {doc.id: doc.section_questions for doc in docs}
         self._hashes = hashes
         self._scorer = None
 
@@ -97,16 +108,81 @@ class Practice:
             return self._scorer
 
     def question(self, question_id: str) -> Reference:
-        """The reference of one question.
+        """The reference of one question: the bank's, or one of your own (``own-N``).
 
         Raises:
-            PracticeInputError: the id is not in the bank (the error names it).
+            PracticeInputError: the id is neither in the bank nor one of yours (the error names it).
         """
         references = self.references()
+        if is_own_id(question_id):
+            own = self.history.own(question_id)
+            if own is None:
+                raise PracticeInputError(
+                    f"question {question_id!r} is not one of your questions (removed, or never added)"
+                )
+            return own_reference(own, references)
         if question_id not in references:
             known = ", ".join(references)
             raise PracticeInputError(f"question {question_id!r} is not in the bank; choose one of {known}")
         return references[question_id]
+
+    def own_questions(self) -> list[Reference]:
+        """Your own questions, oldest first (one whose sections left the bank has no key points)."""
+        references = self.references()
+        return [own_reference(own, references, strict=False) for own in self.history.own_questions()]
+
+    def follow_ups(self, question_id: str) -> list[tuple[SectionRef, str]]:
+        """The interviewer-style questions one bank answer's sections answer: ((id, key point), question)."""
+        self.references()
+        return [((question_id, title), q) for title, questions in self._follow_ups.get(question_id, ())
+                for q in questions]
+
+    def _question_text(self, question: str) -> str:
+        limit = self.config.max_query_chars
+        text, notice = clean_query(question, limit)
+        if not text:
+            raise PracticeInputError(EMPTY_QUESTION)
+        if truncated_notice(limit) in notice:
+            raise PracticeInputError(
+                f"The question is longer than {self.config.max_query_chars} characters: shorten it to practise it. "
+                f"问题超过 {self.config.max_query_chars} 字，请缩短后再练习。"
+            )
+        return text
+
+    def keep(self, own: OwnQuestion) -> Reference:
+        """Store a question of your own (or find it stored) and return its reference.
+
+        Raises:
+            PracticeInputError: empty or over-long question, or none of its sections is in the bank.
+        """
+        own = OwnQuestion("", self._question_text(own.question), own.origin, own.sections)
+        own_reference(own, self.references())  # refuse before storing anything
+        return own_reference(self.history.add_own(own), self.references())
+
+    def from_search(self, response: SearchResponse, rule: VerdictRule) -> Reference:
+        """The question to practise for a search: the bank's for ``match``; for ``related`` one of your
+        own, its key points borrowed from the sections that help (stored in the history).
+
+        Raises:
+            PracticeInputError: the verdict is ``none`` (the message says why), or the question is unusable.
+        """
+        if response.verdict == MATCH and response.results:
+            return self.question(response.results[0].question_id)
+        sections = helping_sections(response, rule) if response.verdict == RELATED else ()
+        if not sections:
+            raise PracticeInputError(NO_PRACTICE.format(reason=response.reason or "no section is close enough"))
+        return self.keep(OwnQuestion("", response.query, SEARCH, sections))
+
+    def remove(self, question_id: str) -> int:
+        """Delete one of your own questions with its attempts; return how many attempts went.
+
+        Raises:
+            PracticeInputError: it is not one of your questions (bank questions cannot be removed).
+        """
+        count = self.history.remove_own(question_id)
+        if count is None:
+            raise PracticeInputError(f"question {question_id!r} is not one of your questions: nothing was removed")
+        return count
 
     def questions(self, part: int | None = None) -> list[Reference]:
         """Bank questions in order, of one part when given."""
@@ -120,6 +196,8 @@ class Practice:
         if question_id:
             return self.question(question_id), "chosen"
         candidates = [r.question_id for r in self.questions(part)]
+        if part is None:
+            candidates += [r.question_id for r in self.own_questions() if r.key_points]
         if not candidates:
             raise PracticeInputError(f"part {part} has no questions in the bank")
         chosen, reason = next_question(candidates, self.history.due_dates(), now_utc())
@@ -176,9 +254,10 @@ class Practice:
         return Submission(feedback, attempt, due)
 
     def progress(self) -> list[tuple[Reference, Progress | None]]:
-        """Every bank question with its record so far (None when never practised)."""
+        """Every bank question, then each of your own, with its record so far (None when never practised)."""
         done = self.history.progress()
-        return [(ref, done.get(qid)) for qid, ref in self.references().items()]
+        bank = [(ref, done.get(qid)) for qid, ref in self.references().items()]
+        return bank + [(ref, done.get(ref.question_id)) for ref in self.own_questions()]
 
     def forget(self) -> int:
         """Delete the whole practice history (and answer sentences cached in memory); return how many

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -121,6 +121,11 @@ class VerdictRule:
             + _names(terms, with_values=True)
             for name, terms, threshold in scores
         ]
+
+    def helps(self, signals: Signals, similarity: float) -> bool:
+        """Whether a section this similar to the query passes the related bar on its own (the query's
+        other signals as they are): the sections a ``related`` answer is made of."""
+        return self.related_fit(replace(signals, section=similarity)) >= self.related_threshold
 
     def decide(self, signals: Signals) -> str:
         if self.match_fit(signals) >= self.match_threshold:
