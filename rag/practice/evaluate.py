@@ -1,9 +1,12 @@
 """How well practice scoring agrees with people: pair order of strong/partial/weak answers, point labels.
 
 The scoring set (``eval/practice.yaml``) holds, per question, three answers labelled strong, partial
-and weak, and for each answer the key points it covers fully or partly. Questions are split into a
-``tune`` half (thresholds are chosen there) and a ``report`` half (only measured); a held-out set has
-only ``report`` questions.
+and weak, and for each answer the key points it covers fully or partly. A question the bank has no
+answer for (``eval/practice-unexpected.yaml``) is given by its text (``ask``) and the bank sections its
+key points are borrowed from (``sections``, ``"4.1 › 推理成本占收入多少才健康"``: what the finder
+returned for it when the set was written), labelled by the borrowed points' titles (``4.1 推理成本…``).
+Questions are split into a ``tune`` half (thresholds are chosen there) and a ``report`` half (only
+measured); a held-out set has only ``report`` questions.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..bank.outline import PATH_SEPARATOR
 from ..errors import ConfigError
 from .keypoints import Reference, split_sentences
+from .own import FOLLOW_UP, OwnQuestion, own_reference
 from .scoring import Scorer, Thresholds
 
 LEVELS = ("strong", "partial", "weak")
@@ -36,6 +41,7 @@ class PracticeCase:
     lang: str
     text: str
     labels: tuple[str, ...]  # in the order of the reference's key points
+    reference: Reference | None = None  # a question of one's own (``ask``); None for a bank question
 
 
 @dataclass(frozen=True)
@@ -100,9 +106,14 @@ def load_practice_set(path: Path, references: dict[str, Reference]) -> list[Prac
         raise ConfigError(f"{path}: expected a non-empty list under 'questions'")
     cases = []
     for n, question in enumerate(questions, start=1):
-        qid = str(question.get("id", "")) if isinstance(question, dict) else ""
-        if qid not in references:
-            raise ConfigError(f"{path}: question #{n}: id {qid!r} is not in the bank")
+        if isinstance(question, dict) and "ask" in question:
+            reference = _asked(question, references, f"{path}: question #{n}")
+        else:
+            qid = str(question.get("id", "")) if isinstance(question, dict) else ""
+            if qid not in references:
+                raise ConfigError(f"{path}: question #{n}: id {qid!r} is not in the bank")
+            reference = references[qid]
+        qid = reference.question_id
         split = question.get("split")
         if split not in SPLITS:
             raise ConfigError(f"{path}: question {qid}: 'split' must be one of {', '.join(SPLITS)}")
@@ -112,14 +123,35 @@ def load_practice_set(path: Path, references: dict[str, Reference]) -> list[Prac
                 raise ConfigError(f"{where}: needs a non-empty 'text'")
             if entry.get("level") not in LEVELS:
                 raise ConfigError(f"{where}: 'level' must be one of {', '.join(LEVELS)}")
-            labels = _labels(references[qid], entry, where)
-            cases.append(PracticeCase(qid, split, entry["level"], str(entry.get("lang", "zh")), entry["text"], labels))
+            labels = _labels(reference, entry, where)
+            cases.append(PracticeCase(qid, split, entry["level"], str(entry.get("lang", "zh")), entry["text"], labels,
+                                      reference if reference.own else None))
     return cases
+
+
+def _asked(question: dict, references: dict[str, Reference], where: str) -> Reference:
+    """The reference of a question given by its text and the bank sections its key points come from."""
+    text, names = str(question.get("ask") or "").strip(), question.get("sections")
+    if not text or not isinstance(names, list) or not names:
+        raise ConfigError(f"{where}: an 'ask' question needs its text and a list of 'sections' (\"4.1 › title\")")
+    sections = []
+    for name in names:
+        qid, _, title = str(name).partition(PATH_SEPARATOR)
+        reference = references.get(qid.strip())
+        if reference is None or not any(p.title == title.strip() for p in reference.key_points):
+            raise ConfigError(f"{where}: section {name!r} is not a key point of the bank (write \"2.5 › title\")")
+        sections.append((qid.strip(), title.strip()))
+    # An id of its own keeps pair order per question (no two asked questions share one).
+    number = where.rsplit("#", 1)[-1]
+    return own_reference(OwnQuestion(f"ask-{number}", text, FOLLOW_UP, tuple(sections)), references)
 
 
 def point_scores(scorer: Scorer, cases: list[PracticeCase]) -> list[np.ndarray]:
     """Each case's key point scores (the slow part: one embedding call per answer)."""
-    return [scorer.point_scores(scorer.references[c.question_id], split_sentences(c.text))[0] for c in cases]
+    return [
+        scorer.point_scores(c.reference or scorer.references[c.question_id], split_sentences(c.text))[0]
+        for c in cases
+    ]
 
 
 def splits_of(cases: list[PracticeCase]) -> list[str]:
