@@ -123,3 +123,51 @@ def test_eval_practice_prints_the_figures(tmp_path, practice_vectors):
     bad.write_text(small.read_text(encoding="utf-8").replace("方案一", "方案九"), encoding="utf-8")
     out = rag(config_file, "eval-practice", str(bad))
     assert out.returncode == 1 and "'方案九' matches no key point of 2.5" in out.stderr and str(bad) in out.stderr
+
+
+@pytest.fixture
+def e5_config_file(tmp_path, real_index, practice_vectors):
+    """A rag.yaml over the real corpus and the session's real index, with a private data folder."""
+    shutil.copytree(practice_vectors, tmp_path / "data" / "practice-vectors")
+    file = tmp_path / "rag.yaml"
+    file.write_text(f"corpus: {REPO_CORPUS}\nindex: {real_index.index}\ndata_dir: data\n", encoding="utf-8")
+    return file
+
+
+COST = "推理成本要控制在收入的两到三成以内，毛利守住六成以上。我们用模型路由和缓存。"
+
+
+@pytest.mark.slow
+def test_practise_any_question_from_the_terminal(e5_config_file):
+    out = rag(e5_config_file, "practice", "--ask", "AIGC产品怎么控制推理成本？", stdin=COST)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Your question own-1 (chosen): no prepared answer; its key points come from")
+    assert "  ✓ covered  4.1 推理成本占收入多少才健康" in out.stdout and "Saved as attempt #1" in out.stdout
+    again = rag(e5_config_file, "practice", "--question", "own-1", stdin=COST)
+    assert again.returncode == 0 and "Saved as attempt #2" in again.stdout
+    bank = rag(e5_config_file, "practice", "--ask", "你们是怎么避免机器人出现幻觉的？", stdin=COST)
+    assert bank.stdout.startswith("Question 2.5 (part 2, chosen)")
+    off = rag(e5_config_file, "practice", "--ask", "如何用SQL查询第二高的薪水？", stdin=COST)
+    assert off.returncode == 2 and "Nothing in the bank covers this question" in off.stderr
+    gone = rag(e5_config_file, "practice", "--remove", "own-1")
+    assert gone.returncode == 0 and "Removed your question own-1 and its 2 attempts" in gone.stdout
+    missing = rag(e5_config_file, "practice", "--question", "own-1", stdin=COST)
+    assert missing.returncode == 2 and "'own-1' is not one of your questions" in missing.stderr
+
+
+@pytest.mark.slow
+def test_mock_round_reads_answers_separated_by_dashes(e5_config_file, tmp_path):
+    answers = f"{COST}\n---\n我会先建测试集，再看准确率和转人工率。\n---\n{COST}\n"
+    report = tmp_path / "round.md"
+    out = rag(e5_config_file, "mock", "-n", "3", "--seed", "1", "--report", str(report), stdin=answers)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("Coverage 覆盖率") == 3 and "[3/3]" in out.stdout
+    assert "Answered 3 of 3" in out.stdout and report.read_text(encoding="utf-8") in out.stdout
+    half = rag(e5_config_file, "mock", "-n", "4", "--seed", "2", "--json", stdin=COST)
+    assert half.returncode == 0, half.stderr
+    assert "Round stopped after 1 of 4 questions" in half.stderr
+    data = json.loads(half.stdout)
+    assert (data["answered"], data["questions"]) == (1, 4) and data["rows"][1]["coverage"] is None
+    assert rag(e5_config_file, "mock", "-n", "3", stdin="").returncode == 2  # nothing answered
+    too_many = rag(e5_config_file, "mock", "-n", "11", stdin=COST)
+    assert too_many.returncode == 2 and "-n" in too_many.stderr

@@ -1,4 +1,4 @@
-"""The ``rag`` command: index, ask, eval, check, serve, practice, eval-practice. A thin layer over the library."""
+"""The ``rag`` command: index, ask, eval, check, serve, practice, mock, eval-practice. A thin layer over the library."""
 
 from __future__ import annotations
 
@@ -256,9 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index at start")
     p.set_defaults(func=cmd_serve)
 
+    from .mock import add_command as add_mock_command
     from .practice import add_commands as add_practice_commands
 
     add_practice_commands(sub)
+    add_mock_command(sub)
     return parser
 
 

@@ -14,6 +14,7 @@ from ..practice import Feedback, Practice, PracticeInputError, Reference, Submis
 
 MARKS = {"covered": "✓ covered", "partly": "~ partly ", "missed": "✗ missed "}
 TWO_MINUTES = 120
+SEARCHED_SECTIONS = 6  # results looked at for a question of your own (at most 4 pass the related bar)
 
 
 def _duration(seconds: float) -> str:
@@ -66,9 +67,33 @@ def format_feedback(submission: Submission, corpus: Path) -> str:
     return "\n".join(lines)
 
 
+REASONS = {
+    "due": "due for review", "new": "not practised yet", "soonest": "due soonest", "chosen": "chosen",
+    "follow-up": "a follow-up",
+}
+
+
 def _show_question(reference: Reference, why: str, out) -> None:
-    reason = {"due": "due for review", "new": "not practised yet", "soonest": "due soonest", "chosen": "chosen"}[why]
+    reason = REASONS[why]
+    if reference.own:
+        sources = ", ".join(dict.fromkeys(p.source_id for p in reference.key_points))
+        print(
+            f"Your question {reference.question_id or '(follow-up)'} ({reason}): no prepared answer; its key points "
+            f"come from sections of the bank's answers {sources}. 题库没有这道题的答案，关键点取自相关章节。\n"
+            f"{reference.question}",
+            file=out,
+        )
+        return
     print(f"Question {reference.question_id} (part {reference.part}, {reason}):\n{reference.question}", file=out)
+
+
+def _from_search(config: Config, practice: Practice, question: str) -> Reference:
+    """The reference for ``--ask``: searched first, then the bank's question or one of your own."""
+    from ..service import open_searcher
+
+    searcher = open_searcher(config)
+    response = searcher.search(question, k=SEARCHED_SECTIONS)
+    return practice.from_search(response, searcher.verdict_rule)
 
 
 def cmd_practice(config: Config, args: argparse.Namespace) -> int:
@@ -78,8 +103,19 @@ def cmd_practice(config: Config, args: argparse.Namespace) -> int:
         count = practice.forget()
         print(f"Deleted {count} attempt{'s' if count != 1 else ''} and every review date from {practice.history_file}")
         return 0
+    if args.remove:
+        try:
+            count = practice.remove(args.remove)
+        except PracticeInputError as exc:
+            print(f"rag practice: {exc}", file=sys.stderr)
+            return 2
+        print(f"Removed your question {args.remove} and its {_count(count, 'attempt')} from {practice.history_file}")
+        return 0
     try:
-        reference, why = practice.pick(args.question, args.part)
+        if args.ask is not None:
+            reference, why = _from_search(config, practice, args.ask), "chosen"
+        else:
+            reference, why = practice.pick(args.question, args.part)
     except PracticeInputError as exc:
         print(f"rag practice: {exc}", file=sys.stderr)
         return 2
@@ -143,6 +179,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--question", metavar="ID", help="practise this question (e.g. 2.5)")
     which.add_argument("--part", type=int, metavar="P", help="the next due question of this part (1, 2, 3, …)")
     which.add_argument("--next", action="store_true", help="the next due question (the default)")
+    which.add_argument(
+        "--ask", metavar="QUESTION",
+        help="practise any question: the bank's if it is one, else key points from the sections that help",
+    )
+    which.add_argument("--remove", metavar="ID", help="delete one of your own questions (own-N) and its attempts")
     which.add_argument("--forget", action="store_true", help="delete the whole practice history and schedule")
     p.add_argument("--json", action="store_true", help="print the feedback as one JSON object (question on stderr)")
     p.set_defaults(func=cmd_practice)
