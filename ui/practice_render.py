@@ -12,7 +12,30 @@ REASONS = {
     "new": "还没练过 not practised yet",
     "soonest": "最近到期 due soonest",
     "chosen": "已选择 chosen",
+    "follow-up": "追问 follow-up",
 }
+
+
+OWN_NOTE = (
+    "题库没有这道题的准备答案，关键点取自下面这些章节 No prepared answer exists for this question: "
+    "its key points come from these sections of the bank:"
+)
+
+
+def _own_question_html(reference: Reference, why: str) -> str:
+    """A question of your own: says plainly that the key points are borrowed, and from where."""
+    sources = "".join(
+        f'<li><span class="rag-qid">{esc(p.source_id)}</span> {esc(p.title.removeprefix(p.source_id).strip())} '
+        f'<code class="rag-path">{esc(p.path)}:{p.start_line}–{p.end_line}</code></li>'
+        for p in reference.key_points
+    )
+    label = esc(reference.question_id) if reference.question_id else "追问 follow-up"
+    return (
+        f'<div class="pr-question pr-own" data-qid="{esc(reference.question_id)}">'
+        f'<span class="rag-qid">{label}</span><span class="rag-part">我的题 Your question</span>{why}'
+        f"<h3>{esc(reference.question)}</h3>"
+        f'<p class="pr-own-note">{OWN_NOTE}</p><ul class="pr-sources">{sources}</ul></div>'
+    )
 
 
 def question_html(reference: Reference | None, reason: str = "") -> str:
@@ -20,6 +43,8 @@ def question_html(reference: Reference | None, reason: str = "") -> str:
     if reference is None:
         return '<div class="pr-question pr-muted">选择一个问题 Choose a question.</div>'
     why = f'<span class="pr-reason">{esc(REASONS.get(reason, reason))}</span>' if reason else ""
+    if reference.own:
+        return _own_question_html(reference, why)
     return (
         f'<div class="pr-question" data-qid="{esc(reference.question_id)}">'
         f'<span class="rag-qid">{esc(reference.question_id)}</span>'
@@ -80,7 +105,7 @@ def _delivery_html(feedback: Feedback) -> str:
 def _reference_html(reference: Reference, feedback: Feedback, corpus_root: str) -> str:
     sections = []
     for index, (point, result) in enumerate(zip(reference.key_points, feedback.points)):
-        where = f"{corpus_root}/{reference.path}:{point.start_line}–{point.end_line}"
+        where = f"{corpus_root}/{point.path or reference.path}:{point.start_line}–{point.end_line}"
         opened = " open" if result.status == "missed" else ""
         sections.append(
             f'<details id="{_anchor(index)}" class="pr-section"{opened}><summary>{esc(point.title)}</summary>'
@@ -92,7 +117,10 @@ def _reference_html(reference: Reference, feedback: Feedback, corpus_root: str) 
             '<details class="pr-section pr-spoken"><summary>两分钟口述版 Two-minute version</summary>'
             f'<div class="rag-md">{markdown_html(reference.spoken_text)}</div></details>',
         )
-    return f'<div class="pr-reference"><h4>题库参考答案 Reference in the bank</h4>{"".join(sections)}</div>'
+    heading = "关键点的来源章节 The bank sections the key points come from" if reference.own else (
+        "题库参考答案 Reference in the bank"
+    )
+    return f'<div class="pr-reference"><h4>{heading}</h4>{"".join(sections)}</div>'
 
 
 def feedback_html(submission: Submission, reference: Reference, corpus_root: str) -> str:
@@ -115,9 +143,13 @@ def feedback_html(submission: Submission, reference: Reference, corpus_root: str
 
 
 def progress_html(rows: list[tuple[Reference, Progress | None]]) -> str:
-    """One row per bank question: attempts, last and best coverage, next due date."""
+    """One row per bank question, then per question of your own: attempts, last and best coverage, next due."""
     body = []
+    own_seen = False
     for reference, progress in rows:
+        if reference.own and not own_seen:
+            own_seen = True
+            body.append('<tr class="pr-own-head"><th colspan="6">我的题 Your own questions</th></tr>')
         if progress is None:
             cells = '<td class="pr-num">0</td><td>—</td><td>—</td><td>—</td>'
         else:
@@ -173,6 +205,9 @@ CSS = """
   border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; text-align: left;
 }
 .pr-num { text-align: right; font-variant-numeric: tabular-nums; }
+.pr-own-note { margin: 6px 0 2px; font-size: .93em; }
+.pr-sources { margin: 0; padding-left: 1.4em; font-size: .9em; }
+.pr-own-head th { padding-top: 10px; }
 @media (max-width: 600px) {
   .pr-delivery { grid-template-columns: 1fr; }
   .pr-q { min-width: 10em; }

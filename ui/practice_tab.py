@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from rag import Config, RagError
-from rag.practice import HistoryError, Practice, PracticeInputError
+from rag.practice import HistoryError, Practice, PracticeInputError, Reference
 
 from . import practice_render as render
 from .parts import parse_part, part_choices
@@ -26,9 +26,12 @@ DEFAULT_SECONDS = 120
 FORGET_UNCONFIRMED = "先勾选确认 Tick the box to confirm: nothing was deleted."
 UNAVAILABLE = "练习暂不可用 Practice is unavailable: {error}"
 
-COUNTDOWN_JS = """
+def countdown_js(elem_id: str) -> str:
+    """Browser code for a countdown in the ``.pr-countdown`` box of component ``elem_id``; it never touches
+    the answer box, so an answer is kept when the time runs out."""
+    return """
 (seconds) => {
-  const box = document.querySelector('#pr-countdown .pr-countdown');
+  const box = document.querySelector('#ELEM .pr-countdown');
   if (!box) { return []; }
   const total = Math.max(1, Math.round(Number(seconds) || 120));
   const end = Date.now() + total * 1000;
@@ -48,7 +51,10 @@ COUNTDOWN_JS = """
   window.prCountdown = setInterval(show, 250);
   return [];
 }
-"""
+""".replace("ELEM", elem_id)
+
+
+COUNTDOWN_JS = countdown_js("pr-countdown")
 
 
 @dataclass
@@ -68,6 +74,8 @@ class _Parts:
     forget_btn: gr.Button
     forget_msg: gr.Markdown
     started: gr.State
+    own: gr.Dropdown
+    remove_btn: gr.Button
 
 
 class _Handlers:
@@ -82,7 +90,11 @@ class _Handlers:
         return tuple(sorted({r.part for r in self.practice.questions()}))
 
     def _choices(self, number: int | None) -> list[tuple[str, str]]:
-        return [(f"{r.question_id} {r.question}", r.question_id) for r in self.practice.questions(number)]
+        bank = [(f"{r.question_id} {r.question}", r.question_id) for r in self.practice.questions(number)]
+        return bank + (self._own_choices() if number is None else [])
+
+    def _own_choices(self) -> list[tuple[str, str]]:
+        return [(f"{r.question_id} 我的题 {r.question}", r.question_id) for r in self.practice.own_questions()]
 
     def next_due(self, part: object = "all"):
         """The next due question (of the part): dropdown, question, clock start, cleared answer and feedback."""
@@ -90,6 +102,32 @@ class _Handlers:
         reference, why = self.practice.pick(part=number)
         dropdown = gr.Dropdown(choices=self._choices(number), value=reference.question_id)
         return dropdown, render.question_html(reference, why), time.time(), "", ""
+
+    def show(self, reference: Reference) -> tuple:
+        """Open one question in the tab (from the search page): the part reset to all, the question shown and
+        chosen, the clock started, answer and feedback cleared, progress and the own-question list renewed."""
+        dropdown = gr.Dropdown(choices=self._choices(None), value=reference.question_id)
+        return ("all", dropdown, render.question_html(reference, "chosen"), time.time(), "", "", self.progress(),
+                self.own_list())
+
+    def own_list(self) -> gr.Dropdown:
+        """The list of your own questions to remove one from."""
+        return gr.Dropdown(choices=self._own_choices(), value=None)
+
+    def remove(self, question_id: str | None, part: object = "all"):
+        """Delete one of your own questions with its attempts; the lists and progress renewed."""
+        if not question_id:
+            return "先选择一道你的题 Choose one of your questions first: nothing was removed.", gr.skip(), gr.skip(), \
+                gr.skip()
+        try:
+            count = self.practice.remove(question_id)
+        except PracticeInputError as exc:
+            return render.esc(str(exc)), self.progress(), self.own_list(), gr.skip()
+        except HistoryError as exc:
+            raise gr.Error(str(exc)) from exc
+        number = parse_part(part, self.parts())
+        message = f"已删除 Removed {question_id} and its {count} attempt(s)."
+        return message, self.progress(), self.own_list(), gr.Dropdown(choices=self._choices(number))
 
     def choose(self, question_id: str):
         """A question picked from the list: shown, clock restarted."""
@@ -129,12 +167,12 @@ class _Handlers:
 
     def forget(self, confirmed: bool):
         if not confirmed:
-            return FORGET_UNCONFIRMED, self.progress(), False
+            return FORGET_UNCONFIRMED, self.progress(), False, gr.skip()
         try:
             count = self.practice.forget()
         except HistoryError as exc:
             raise gr.Error(str(exc)) from exc
-        return f"已删除 Deleted {count} attempt(s) and every review date.", self.progress(), False
+        return f"已删除 Deleted {count} attempt(s) and every review date.", self.progress(), False, self.own_list()
 
 
 def _layout(parts: tuple[int, ...]) -> _Parts:
@@ -170,10 +208,13 @@ def _layout(parts: tuple[int, ...]) -> _Parts:
                 False, label="确认删除全部练习记录 Yes, delete my whole history", elem_id="pr-confirm"
             )
             forget_btn = gr.Button("删除我的记录 Delete my history", variant="stop", elem_id="pr-forget")
+        with gr.Row():
+            own = gr.Dropdown([], label="我的题 One of your questions", scale=3, min_width=220, elem_id="pr-own")
+            remove_btn = gr.Button("移除这道题 Remove it", scale=1, min_width=120, elem_id="pr-remove")
         forget_msg = gr.Markdown("", elem_id="pr-forget-msg")
     started = gr.State(None)
     return _Parts(part, question, next_btn, shown, seconds, start_btn, countdown, answer, submit_btn, feedback,
-                  progress, confirm, forget_btn, forget_msg, started)
+                  progress, confirm, forget_btn, forget_msg, started, own, remove_btn)
 
 
 def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
@@ -195,13 +236,36 @@ def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
         concurrency_limit=2,
         **private,
     )
-    p.forget_btn.click(h.forget, inputs=[p.confirm], outputs=[p.forget_msg, p.progress, p.confirm], **private)
+    p.forget_btn.click(h.forget, inputs=[p.confirm], outputs=[p.forget_msg, p.progress, p.confirm, p.own], **private)
+    p.remove_btn.click(h.remove, inputs=[p.own, p.part], outputs=[p.forget_msg, p.progress, p.own, p.question],
+                       **private)
     demo.load(h.next_due, inputs=[p.part], **pick)
     demo.load(h.progress, outputs=[p.progress], **private)
+    demo.load(h.own_list, outputs=[p.own], **private)
 
 
-def build(demo: gr.Blocks, config: Config) -> None:
-    """Add the Practice tab to ``demo`` (call inside its ``with`` block); warms the scorer in the background."""
+@dataclass
+class PracticeTab:
+    """The tab's components and handlers, for other tabs that open a question in it (``ui.practise_this``)."""
+
+    parts: _Parts
+    handlers: _Handlers
+
+    @property
+    def practice(self) -> Practice:
+        return self.handlers.practice
+
+    def show_outputs(self) -> list:
+        """The components ``_Handlers.show`` returns values for, in order."""
+        p = self.parts
+        return [p.part, p.question, p.shown, p.started, p.answer, p.feedback, p.progress, p.own]
+
+
+def build(demo: gr.Blocks, config: Config) -> PracticeTab | None:
+    """Add the Practice tab to ``demo`` (call inside its ``with`` block); warms the scorer in the background.
+
+    Returns None when practice cannot start (the tab then says why).
+    """
     with gr.Tab("练习 Practice", id="practice", elem_id="pr-tab"):
         try:
             practice = Practice(config)
@@ -209,8 +273,9 @@ def build(demo: gr.Blocks, config: Config) -> None:
             parts = handlers.parts()
         except RagError as exc:
             gr.Markdown(UNAVAILABLE.format(error=exc), elem_id="pr-unavailable")
-            return
-        _wire(demo, _layout(parts), handlers)
+            return None
+        tab = PracticeTab(_layout(parts), handlers)
+        _wire(demo, tab.parts, handlers)
 
     def warm() -> None:
         try:
@@ -219,3 +284,4 @@ def build(demo: gr.Blocks, config: Config) -> None:
             log.warning("practice scorer not ready: %s", exc)
 
     threading.Thread(target=warm, name="rag-practice-warm", daemon=True).start()
+    return tab

@@ -212,8 +212,9 @@ class RoundReport:
                          for ref, due in self.due_next],
         }
 
-    def to_markdown(self, corpus_root: str = "corpus") -> str:
-        """The report as a Markdown file (links to the bank's files are relative to the project folder)."""
+    def to_markdown(self, corpus_root: str = "corpus", links: bool = True) -> str:
+        """The report as a Markdown file: links to the bank's files are relative to the project folder
+        (``links=False``: the file and lines as code, for a page that cannot open them)."""
         mean = self.mean_coverage
         lines = [
             f"# 模拟面试报告 Mock round report ({self.started_at[:16].replace('T', ' ')} UTC)",
@@ -240,9 +241,11 @@ class RoundReport:
             lines.append("Every point of the answered questions was covered.")
         for ref, point in self.weakest:
             where = f"{corpus_root}/{point.path}"
+            lines_ = f"{where}:{point.start_line}–{point.end_line}"
+            link = f"[{lines_}]({where}#L{point.start_line})" if links else f"`{lines_}`"
             lines.append(
                 f"- **{point.title}** ({point.status}, question {ref.question_id}) — say: {point.reference_sentence} "
-                f"[{where}:{point.start_line}–{point.end_line}]({where}#L{point.start_line})"
+                f"{link}"
             )
         lines += ["", "## 接下来复习 Due next", ""]
         lines += [f"- {due[:10]} · {ref.question_id} {ref.question}" for ref, due in self.due_next] or [

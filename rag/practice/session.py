@@ -73,7 +73,8 @@ class Practice:
         self.history = history or History(self.data_dir / HISTORY_FILE)
         self.thresholds = Thresholds(config.practice_partly_threshold, config.practice_covered_threshold)
         self.schedule = ReviewSchedule()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the corpus read; never held while embedding
+        self._scorer_lock = threading.Lock()
         self._hashes: dict[str, str] = {}
         self._references: dict[str, Reference] = {}
         self._follow_ups: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
@@ -98,9 +99,12 @@ class Practice:
             return self._references
 
     def scorer(self) -> Scorer:
-        """The scorer, built on first use (embeds the reference sentences not cached yet)."""
+        """The scorer, built on first use (embeds the reference sentences not cached yet).
+
+        Only scoring waits for it: picking, showing and listing questions do not.
+        """
         references = self.references()
-        with self._lock:
+        with self._scorer_lock:
             if self._scorer is None or self._scorer.references is not references:
                 embedder = get_embedder(practice_embedder_name(self.config), self.config)
                 vectors = SentenceVectors(embedder, self.data_dir / VECTOR_FOLDER)
