@@ -43,3 +43,22 @@ def test_ordinary_text_is_left_alone():
 
     assert clean_query("  大模型  胡说八道\n怎么办？ ", 500) == ("大模型 胡说八道 怎么办？", "")
     assert clean_query("emoji 👍🏽 and e\u0301", 500) == ("emoji 👍🏽 and e\u0301", "")
+
+
+@pytest.mark.parametrize("blank", [" " * 4_000, "\u200b" * 4_100, "\n\t" * 3_000 + "\u3000" * 2_000])
+def test_text_after_many_leading_blanks_is_still_the_question(blank):
+    """Probe N12: 4,000 spaces or 4,100 zero-width characters before the question made it "empty"."""
+    from rag.search.query import clean_query
+
+    text, notice = clean_query(blank + "how do you handle hallucination", 500)
+    assert text == "how do you handle hallucination"
+    assert "empty" not in notice
+
+
+def test_a_long_blank_prefix_costs_little():
+    from rag.search.query import clean_query
+
+    started = time.perf_counter()
+    assert clean_query(" " * 10_000_000 + "what is lora", 500)[0] == "what is lora"
+    assert clean_query("\u200b" * 300_000 + "what is lora", 500)[0] == "what is lora"  # more than a request body
+    assert time.perf_counter() - started < 0.5

@@ -37,13 +37,22 @@ def clean_query(query: object, limit: int) -> tuple[str, str]:
     """The question as searched, and a notice for the user ("" when nothing was changed that they should know).
 
     Whitespace runs collapse to one space; invisible and invalid characters are removed; text beyond
-    ``limit`` characters is cut. Work is bounded by ``limit``, not by the size of the request.
+    ``limit`` characters is cut. The request is read in windows of ``8 × limit`` characters until
+    ``limit`` visible ones are found, so blanks and invisible characters before the question never
+    hide it (probe N12) and ordinary text, however long, costs one window.
     """
     raw = query if isinstance(query, str) else ("" if query is None else str(query))
-    scan = max(limit, 1) * _SCAN_FACTOR
-    cut = len(raw) > scan
-    text, removed = _strip_invisible(raw[:scan])
-    text = " ".join(text.split())
+    window = max(limit, 1) * _SCAN_FACTOR
+    kept: list[str] = []
+    removed, start, visible = False, 0, 0
+    while start < len(raw) and visible <= limit:
+        piece, dropped = _strip_invisible(raw[start : start + window])
+        kept.append(piece)
+        removed = removed or dropped
+        visible += len(piece) - piece.count(" ")
+        start += window
+    cut = start < len(raw)
+    text = " ".join("".join(kept).split())
     if not text:
         return "", EMPTY
     notices = [REMOVED] if removed else []
