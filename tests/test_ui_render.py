@@ -118,3 +118,19 @@ def test_not_confident_results_are_flagged_and_dimmed():
 def test_notice_without_results():
     page = results_html(SearchResponse("", "none", [], "The question is empty"), no_full_answer)
     assert "The question is empty" in page and "rag-card" not in page
+
+
+def test_remote_images_in_the_corpus_are_never_loaded():
+    """Probe L12: ![px](http://…/tracking-pixel.png) in an answer made the browser fetch it."""
+    remote = ["http://127.0.0.1:7889/tracking-pixel.png", "HTTPS://evil.example/a.png", "//evil.example/b.png",
+              "ftp://evil.example/c.png"]  # fmt: skip
+    for src in remote:
+        out = markdown_html(f"before ![tracking *pixel*]({src}) after")
+        assert "<img" not in out, out
+        assert "tracking pixel" in out and html.escape(src) in out  # alt text and address, as text
+    out = markdown_html('![<b>x</b>](http://evil.example/"onerror=alert(1))')
+    assert "<img" not in out and "<b>" not in out and "onerror=alert(1)" in out  # as text only
+    card = results_html(SearchResponse("q", results=[result(text="答案 ![px](http://evil.example/p.png)")]),
+                        no_full_answer)  # fmt: skip
+    assert "<img" not in card and "evil.example/p.png" in card
+    assert "<img" in markdown_html("![local](images/a.png)")  # served by this server: nothing leaves it
