@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> None:
         print(_row("a new answer, nothing embedded before", rows["fresh"], strong))
         print(_row("the same answer submitted again", rows["again"], strong))
         print(_row("sentences embedded while typed (not the last)", rows["typed"], strong))
+        own = load_practice_set(REPO / "eval" / "practice-unexpected.yaml", scorer.references)
+        own_times = []
+        for case in own:
+            scorer.vectors.forget_answers()
+            own_times.append(_ms(scorer.score, case.reference, case.text))
+        print(_row(f"a question of your own, new answer ({len(own)})", own_times, [c.level == "strong" for c in own]))
         begin = time.perf_counter()
         for case in cases[:10]:
             practice.submit(case.question_id, case.text, seconds=60)
