@@ -45,3 +45,7 @@ class EmbedderError(RagError):
 
 class RebuildRunning(RagError):
     """A rebuild was asked for while another one is running; it was refused at once, not queued."""
+
+
+class RebuildFailed(RagError):
+    """A rebuild failed on an operating-system error (an unwritable index folder, a full disk); the old index serves."""

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from .bank.corpus import Document, corpus_hashes, read_document
 from .config import Config
-from .errors import CorpusError, IndexNotFound, RagError, RebuildRunning
+from .errors import CorpusError, IndexNotFound, RagError, RebuildFailed, RebuildRunning
 from .index.embedders.shared import shared_queries
 from .index.indexer import BuildReport, Progress, build_index, settings_changed
 from .index.store import current_build, load_index, read_manifest
@@ -82,6 +82,21 @@ def open_searcher(config: Config, refresh: bool = True) -> Searcher:
 
 
 REBUILD_NICENESS = 10  # searches get the cores first while a rebuild embeds
+
+
+def os_error_text(exc: OSError, root: Path) -> str:
+    """An OS error as one line that names its files relative to ``root`` (never the server's absolute paths)."""
+
+    def shown(name: str | bytes | os.PathLike) -> str:
+        path = Path(os.fsdecode(name))
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except (ValueError, OSError):
+            return path.name
+
+    files = [shown(f) for f in (exc.filename, exc.filename2) if isinstance(f, str | bytes | os.PathLike)]
+    reason = exc.strerror or type(exc).__name__
+    return f"the index folder failed: {reason}" + (f" ({', '.join(files)})" if files else "")
 
 
 def _at_low_priority(work: Callable[[], T]) -> T:
@@ -197,6 +212,8 @@ class AnswerFinder:
         Raises:
             RebuildRunning: another rebuild is running and ``wait`` is False.
             CorpusError: the corpus is invalid; the current index stays in use.
+            RebuildFailed: an operating-system error (e.g. the index folder is not writable); the
+                current index stays in use. The message names files relative to the index's folder.
         """
         if not self._rebuild_lock.acquire(blocking=wait):
             raise RebuildRunning("a rebuild is already running; try again when it has finished")
@@ -205,6 +222,8 @@ class AnswerFinder:
             if Path(report.index_path) != self._searcher.index.path:
                 self._swap(Searcher(load_index(self.config.index), self.config))
             return report
+        except OSError as exc:  # corpus files that vanish are CorpusErrors already: this is the index's side
+            raise RebuildFailed(os_error_text(exc, self.config.index.parent)) from exc
         finally:
             self._rebuild_lock.release()
 

@@ -100,3 +100,23 @@ def test_no_password_means_open_and_an_empty_one_is_an_error():
     PasswordGate(None).check(None, "c")
     with pytest.raises(ValueError):
         PasswordGate("")
+
+
+def test_the_host_names_a_server_answers_to():
+    """Probe N5: only the bound names; --host 0.0.0.0 and --share keep working."""
+    from ui.guard import HostNames, same_origin
+
+    local = HostNames.for_server("127.0.0.1", {})
+    assert all(local.accepts(h) for h in ("127.0.0.1:7860", "localhost", "[::1]:7860", "LocalHost."))
+    assert not any(local.accepts(h) for h in ("rebind.evil.example:7860", "10.0.0.5", "127.0.0.1.evil.example"))
+    lan = HostNames.for_server("192.168.1.20", {})
+    assert lan.accepts("192.168.1.20:7860") and not lan.accepts("192.168.1.21")
+    every = HostNames.for_server("0.0.0.0", {"RAG_ALLOWED_HOSTS": "answers.example.org, proxy.lan"})
+    assert every.accepts("10.0.0.5:7860") and every.accepts("[fe80::1]:7860")  # an address cannot be rebound
+    assert every.accepts("answers.example.org") and every.accepts("proxy.lan:443")
+    assert not every.accepts("evil.example")
+    local.allow("https://0123abcd.gradio.live")  # the --share link, once Gradio has made it
+    assert local.accepts("0123abcd.gradio.live") and not local.accepts("other.gradio.live")
+    assert same_origin("https://0123abcd.gradio.live", "0123abcd.gradio.live")  # https outside, http here
+    assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860")
+    assert not same_origin("http://localhost:3000", "localhost:7860") and not same_origin("null", "localhost:7860")

@@ -3,7 +3,11 @@
 Responses are built from the library's own dictionaries (``SearchResponse.to_dict()``, the index
 status, the build report), so they are exactly what ``rag ask --json`` prints and grow with it.
 Every error is ``{"error": "..."}`` with a fitting status: 400 bad input, 401 wrong password,
-409 a rebuild is running, 413 too large, 422 corpus problems, 429 too many wrong passwords.
+409 a rebuild is running, 413 too large, 415 a POST that is not JSON, 422 corpus problems,
+429 too many wrong passwords, 500 a rebuild that failed (the old index keeps serving).
+
+The OpenAPI description is served at ``/openapi.json``; there is no interactive docs page (FastAPI's
+loads its script from a CDN: broken offline, and third-party code on the server's own origin).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rag import AnswerFinder, BuildReport, CorpusError, RagError, RebuildRunning
 
@@ -26,6 +31,7 @@ from .limits import MAX_BODY_BYTES
 MAX_BATCH = 64
 Part = Annotated[str, StringConstraints(pattern=r"^(all|[1-9])$")]
 CORPUS_PROBLEMS = "corpus problems: nothing was rebuilt, the previous index keeps serving"
+NOT_JSON = "unsupported content type: send the request body as JSON (Content-Type: application/json)"
 
 
 class SearchBody(BaseModel):
@@ -165,6 +171,30 @@ def _add_error_handlers(api: FastAPI) -> None:
         return error(500, f"rebuild failed: {exc}")
 
 
+def is_json(content_type: str) -> bool:
+    """Whether a Content-Type header names JSON (``application/json``, with or without parameters)."""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+class JsonPosts:
+    """ASGI middleware: a POST whose body is not declared JSON gets 415 before anything runs (probe N5).
+
+    A cross-site page can send a "simple" POST (text/plain, form data) without a CORS preflight;
+    requiring ``application/json`` makes every such request fail here, password or not.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            content_type = dict(scope.get("headers") or []).get(b"content-type", b"").decode("latin-1")
+            if not is_json(content_type):
+                await JSONResponse({"error": NOT_JSON}, status_code=415)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
     """The JSON API over ``finder``; rebuilding goes through ``gate`` like the page's button."""
     api = FastAPI(
@@ -175,11 +205,12 @@ def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
             f"Requests larger than {MAX_BODY_BYTES} bytes are refused with 413. "
             "Errors are JSON objects with an `error` message."
         ),
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN (probe N12)
         redoc_url=None,
         openapi_url="/openapi.json",
     )
     _add_error_handlers(api)
+    api.add_middleware(JsonPosts)
 
     def status() -> dict[str, Any]:
         return {**asdict(finder.status()), "rebuild_running": finder.rebuilding, "password_required": gate.required}
@@ -194,7 +225,7 @@ def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
         """Search one question; the same JSON object as ``rag ask --json``."""
         return JSONResponse(finder.search(q, k, _part(part, finder.parts)).to_dict(explain))
 
-    @api.post("/search", response_model=None, responses={200: {"model": Answer}, **_errors(400, 413)})
+    @api.post("/search", response_model=None, responses={200: {"model": Answer}, **_errors(400, 413, 415)})
     def search_many(body: SearchBody) -> JSONResponse:
         """Search one question (returns one object) or a list of them (returns a list, in order)."""
         if isinstance(body.q, str):
@@ -210,7 +241,7 @@ def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
         return JSONResponse(status())
 
     @api.post("/rebuild", response_model=None,
-              responses={200: {"model": Rebuilt}, **_errors(400, 401, 409, 413, 422, 429, 500)})  # fmt: skip
+              responses={200: {"model": Rebuilt}, **_errors(400, 401, 409, 413, 415, 422, 429, 500)})  # fmt: skip
     def rebuild(request: Request, body: RebuildBody | None = None) -> JSONResponse:
         """Refresh the index (or re-embed everything with ``full``) and serve the new one.
 

@@ -27,7 +27,8 @@ from rag import AnswerFinder, Config, ConfigError, CorpusError, RagError, Rebuil
 from . import practice_tab, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
-from .limits import BodyLimit, upload_blockers
+from .guard import guarded_launch
+from .limits import QUEUE_SIZE, BodyLimit, QueueShare, upload_blockers
 from .parts import parse_part, part_choices
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
@@ -243,24 +244,26 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
 
     Locked down for a page that takes no files: uploads are refused (and capped at 1 byte behind
     that), request bodies are limited, Gradio's monitoring pages are off, and Gradio's REST
-    shortcut past the queue is closed, so every page event obeys its concurrency limit.
+    shortcut past the queue is closed, so every page event obeys its concurrency limit. The queue
+    holds at most ``QUEUE_SIZE`` events, a few per client; ``ui.guard`` checks Host and Origin.
     """
-    demo.queue(default_concurrency_limit=1, api_open=False)
+    demo.queue(default_concurrency_limit=1, api_open=False, max_size=QUEUE_SIZE)
     routes = [*upload_blockers()]
     if getattr(demo, "http_api", None) is not None:
         routes.append(Mount("/api", app=demo.http_api))
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        css=CSS + PRACTICE_CSS,
-        head=HEAD,
-        quiet=True,
-        prevent_thread_lock=True,
-        max_file_size=1,
-        enable_monitoring=False,
-        app_kwargs={"routes": routes, "middleware": [Middleware(BodyLimit)]},
-    )
+    with guarded_launch(demo, host):  # Host, Origin, framing headers, header deadline (ui.guard)
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            share=share,
+            css=CSS + PRACTICE_CSS,
+            head=HEAD,
+            quiet=True,
+            prevent_thread_lock=True,
+            max_file_size=1,
+            enable_monitoring=False,
+            app_kwargs={"routes": routes, "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo)]},
+        )
     if block:
         demo.block_thread()
     return demo
@@ -320,6 +323,6 @@ def serve(
     demo = build_app(finder, password)
     launch(demo, host, port, share, block=False)
     print(f"Serving the answer finder at {demo.local_url}" + (f" and {demo.share_url}" if demo.share_url else ""))
-    print(f"JSON API at {demo.local_url}api/ (documentation: {demo.local_url}api/docs)")
+    print(f"JSON API at {demo.local_url}api/ (OpenAPI description: {demo.local_url}api/openapi.json)")
     print("Press Ctrl+C to stop.", flush=True)
     demo.block_thread()

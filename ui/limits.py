@@ -9,7 +9,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+QUEUE_BUSY = "too many of your requests are waiting: wait for their results before sending more"
+
 MAX_BODY_BYTES = 256 * 1024  # 64 questions of 500 characters, even fully \u-escaped, fit with room to spare
+QUEUE_SIZE = 64  # page events waiting in Gradio's queue, all clients together; more are refused ("queue full")
+QUEUE_PER_CLIENT = 8  # of those, waiting events from one client address; a page has one or two at a time
+QUEUE_JOIN = "/gradio_api/queue/join"
 UPLOAD_PATHS = ("/gradio_api/upload", "/gradio_api/upload/")
 UPLOADS_DISABLED = "uploads are disabled: this app takes no files"
 
@@ -21,8 +26,10 @@ def error_body(message: str, **extra: object) -> bytes:
 class BodyLimit:
     """Answer 413 to any request whose body is larger than ``max_bytes``, before the app reads it.
 
-    A declared Content-Length is checked at once; a body sent without one (chunked) is read up to
-    the limit and then handed on, so the app never sees more than ``max_bytes``.
+    A declared Content-Length over the limit is refused at once. Every body is then counted as it
+    arrives, whatever its framing says: h11 frames a body by Transfer-Encoding when a request carries
+    both headers (probe N1: ``Content-Length: 10`` plus chunked delivered 100 MB), so the declared
+    length is never trusted. The body is read up to the limit and handed on whole.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES):
@@ -35,13 +42,11 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit() or int(declared) > self.max_bytes:
-                await self._refuse(send)
-                return
-            await self.app(scope, receive, send)
+        framed = b"transfer-encoding" in headers
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
             return
-        if b"chunked" not in headers.get(b"transfer-encoding", b""):
+        if declared is None and not framed:  # no body at all (h11 reads none without either header)
             await self.app(scope, receive, send)
             return
         body, more = b"", True
@@ -71,6 +76,48 @@ class BodyLimit:
             (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
             (b"connection", b"close")]})  # fmt: skip
         await send({"type": "http.response.body", "body": content})
+
+
+class QueueShare:
+    """Refuse (429) a page event from a client that already has ``per_client`` events waiting in the queue.
+
+    Gradio's queue has a total size (``Blocks.queue(max_size=…)``) but no per-client share: one client
+    joining 200 events made everyone else's search wait a minute (probe N10). Clients are told apart
+    by their address, as the socket (or uvicorn's trusted proxy header) gives it.
+    """
+
+    def __init__(self, app: ASGIApp, blocks: object, per_client: int = QUEUE_PER_CLIENT):
+        self.app = app
+        self.blocks = blocks
+        self.per_client = per_client
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == QUEUE_JOIN:
+            client = (scope.get("client") or ("unknown", 0))[0]
+            if self.waiting(client) >= self.per_client:
+                content = error_body(QUEUE_BUSY)
+                await send({"type": "http.response.start", "status": 429, "headers": [
+                    (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
+                    (b"retry-after", b"1")]})  # fmt: skip
+                await send({"type": "http.response.body", "body": content})
+                return
+        await self.app(scope, receive, send)
+
+    def waiting(self, client: str) -> int:
+        """Events from ``client`` waiting in Gradio's queue (not yet running)."""
+        queues = getattr(getattr(self.blocks, "_queue", None), "event_queue_per_concurrency_id", {})
+        return sum(
+            1
+            for events in list(queues.values())
+            for event in list(getattr(events, "queue", []))
+            if _client_of(event) == client
+        )
+
+
+def _client_of(event: object) -> str | None:
+    request = getattr(event, "request", None)
+    address = getattr(request, "client", None)
+    return getattr(address, "host", None)
 
 
 async def _refuse_upload(request: Request) -> JSONResponse:
