@@ -191,3 +191,36 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path):
         db.execute("CREATE TABLE attempts (id INTEGER PRIMARY KEY, something TEXT)")
     with pytest.raises(HistoryError, match="not a practice history"):
         History(path).attempts()
+
+
+OWN_WRITER = """
+import sys
+from pathlib import Path
+from rag.practice.history import History
+from rag.practice.own import OwnQuestion
+history = History(Path(sys.argv[1]), timeout=30)
+for i in range(int(sys.argv[2])):
+    own = history.add_own(OwnQuestion("", f"问题 {i}？", "search", (("2.5", "幻觉的监控指标"),)))
+    history.record(own.id, f"answer {i}", 50, [], None, lambda c: (str(int(c or 0) + 1), "2026-12-01T00:00:00+00:00"))
+    print(i + 1, flush=True)
+"""
+
+
+def test_kill_while_own_questions_are_saved(tmp_path):
+    path = tmp_path / "practice.sqlite3"
+    process = child(OWN_WRITER, str(path), "100000")
+    committed = 0
+    for line in process.stdout:
+        committed = int(line)
+        if committed >= 15:
+            break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    history = History(path)
+    owns = history.own_questions()
+    assert committed <= len(owns) <= committed + 1  # an own question is stored before its first attempt
+    answered = {a.question_id for a in history.attempts()}
+    assert {o.id for o in owns[:committed]} <= answered  # every printed pair is there, whole
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert history.remove_own(owns[0].id) == 1 and len(history.own_questions()) == len(owns) - 1
