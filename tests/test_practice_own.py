@@ -72,13 +72,16 @@ def test_none_offers_no_practice_and_says_why(e5_practice, real_searcher):
     assert e5_practice.history.own_questions() == []
 
 
-def test_over_long_and_empty_questions_are_refused(e5_practice, unexpected):
+def test_over_long_and_empty_questions_are_refused(e5_practice, real_searcher):
     sections = (("4.1", "推理成本占收入多少才健康"),)
     limit = e5_practice.config.max_query_chars
     with pytest.raises(PracticeInputError, match=f"longer than {limit}"):
         e5_practice.keep(OwnQuestion("", "成本" * limit, FOLLOW_UP, sections))
     with pytest.raises(PracticeInputError, match="empty"):
         e5_practice.keep(OwnQuestion("", " \u200b ", FOLLOW_UP, sections))
+    searched = real_searcher.search("推理成本怎么控制？" * 60)  # searched, but cut at the limit
+    with pytest.raises(PracticeInputError, match=f"longer than {limit}"):
+        e5_practice.from_search(searched, real_searcher.verdict_rule)
     assert e5_practice.history.own_questions() == []
 
 

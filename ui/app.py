@@ -24,7 +24,7 @@ from starlette.routing import Mount
 
 from rag import AnswerFinder, Config, ConfigError, CorpusError, RagError, RebuildRunning
 
-from . import practice_tab, render
+from . import mock_tab, practice_tab, practise_this, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
 from .guard import guarded_launch
@@ -61,6 +61,7 @@ class _Parts:
     part: gr.Radio
     examples: gr.Examples
     results: gr.HTML
+    offer: practise_this.Offer
     data: gr.JSON
     index_panel: gr.Accordion
     status: gr.HTML
@@ -166,6 +167,7 @@ def _layout(password: str | None, parts: tuple[int, ...]) -> _Parts:
         k = gr.Slider(1, 10, value=5, step=1, label="结果数 Results", min_width=200, elem_id="rag-k")
         part = gr.Radio(part_choices(parts), value="all", label="部分 Part", min_width=200, elem_id="rag-part")
     examples = gr.Examples(EXAMPLES, inputs=[question], label="示例 Examples", examples_per_page=len(EXAMPLES))
+    offer = practise_this.layout()  # above the results: seen without scrolling past them
     results = gr.HTML("", label="results", elem_id="rag-results", js_on_load=None)
     with gr.Accordion("JSON", open=False, elem_id="rag-json"):
         data = gr.JSON(label="response")
@@ -183,7 +185,8 @@ def _layout(password: str | None, parts: tuple[int, ...]) -> _Parts:
         rebuild_btn = gr.Button("重建索引 Rebuild index", variant="secondary", elem_id="rag-rebuild")
         summary = gr.Textbox(label="重建结果 Rebuild result", lines=4, interactive=False, elem_id="rag-summary")
     return _Parts(
-        question, search_btn, k, part, examples, results, data, index_panel, status, full, secret, rebuild_btn, summary
+        question, search_btn, k, part, examples, results, offer, data, index_panel, status, full, secret, rebuild_btn,
+        summary,
     )
 
 
@@ -231,10 +234,15 @@ def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
         raise ConfigError("the rebuild password must not be empty")
     gate = PasswordGate(password)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
-        with gr.Tab("搜索 Search", id="search", elem_id="rag-tab-search"):
-            parts = _layout(password, finder.parts)
-        practice_tab.build(demo, finder.config)
+        with gr.Tabs(elem_id="rag-tabs") as tabs:
+            with gr.Tab("搜索 Search", id="search", elem_id="rag-tab-search"):
+                parts = _layout(password, finder.parts)
+            practice = practice_tab.build(demo, finder.config)
+            if practice is not None:
+                mock_tab.build(demo, finder, practice)
         _wire(demo, parts, _Handlers(finder, gate))
+        if practice is not None:
+            practise_this.wire(parts.offer, parts.data, parts.part, tabs, practice, finder)
     demo.http_api = create_api(finder, gate)
     return demo
 

@@ -147,11 +147,13 @@ class Practice:
         if not text:
             raise PracticeInputError(EMPTY_QUESTION)
         if truncated_notice(limit) in notice:
-            raise PracticeInputError(
-                f"The question is longer than {self.config.max_query_chars} characters: shorten it to practise it. "
-                f"问题超过 {self.config.max_query_chars} 字，请缩短后再练习。"
-            )
+            raise PracticeInputError(self._too_long())
         return text
+
+    def _too_long(self) -> str:
+        limit = self.config.max_query_chars
+        return (f"The question is longer than {limit} characters: shorten it to practise it. "
+                f"问题超过 {limit} 字，请缩短后再练习。")
 
     def keep(self, own: OwnQuestion) -> Reference:
         """Store a question of your own (or find it stored) and return its reference.
@@ -170,6 +172,8 @@ class Practice:
         Raises:
             PracticeInputError: the verdict is ``none`` (the message says why), or the question is unusable.
         """
+        if truncated_notice(self.config.max_query_chars) in response.notice:
+            raise PracticeInputError(self._too_long())
         if response.verdict == MATCH and response.results:
             return self.question(response.results[0].question_id)
         sections = helping_sections(response, rule) if response.verdict == RELATED else ()
