@@ -171,3 +171,16 @@ def test_mock_round_reads_answers_separated_by_dashes(e5_config_file, tmp_path):
     assert rag(e5_config_file, "mock", "-n", "3", stdin="").returncode == 2  # nothing answered
     too_many = rag(e5_config_file, "mock", "-n", "11", stdin=COST)
     assert too_many.returncode == 2 and "-n" in too_many.stderr
+
+
+def test_stdin_that_is_not_utf8_is_read_leniently(hash_config_file):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "rag", "--config", str(hash_config_file), "practice", "--question", "2.5",
+               "--json"]
+    out = subprocess.run(command, input="幻觉就是模型编造内容".encode() + b"\xff\xfe\xe3\x80\x82", capture_output=True,
+                         env=env, timeout=600)
+    assert out.returncode == 0, out.stderr.decode()
+    data = json.loads(out.stdout)
+    assert "removed from the answer" in data["notice"] and data["attempt"]["id"] == 1
+    blank = rag(hash_config_file, "practice", "--question", "2.5", stdin="\u200b\ufeff\n")
+    assert blank.returncode == 2 and "empty" in blank.stderr

@@ -224,3 +224,33 @@ def test_kill_while_own_questions_are_saved(tmp_path):
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert history.remove_own(owns[0].id) == 1 and len(history.own_questions()) == len(owns) - 1
+
+
+def test_progress_read_while_another_page_saves_is_consistent(tmp_path):
+    import threading
+
+    history = History(tmp_path / "practice.sqlite3")
+    record(history, "first")
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def write() -> None:
+        for i in range(150):
+            record(history, f"answer {i}", qid=("1.1", "2.5", "3.2")[i % 3], coverage=i % 100)
+        done.set()
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                for progress in history.progress().values():
+                    assert progress.attempts >= 1 and progress.last_coverage is not None
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write), threading.Thread(target=read), threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert sum(p.attempts for p in history.progress().values()) == 151

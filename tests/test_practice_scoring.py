@@ -137,3 +137,14 @@ def test_english_sentences_are_told_from_chinese_ones_with_english_terms():
     assert is_english("It runs a ReAct loop: reason, act, observe.")
     assert not is_english("我们用RAG检索知识库，只依据资料回答并标注引用。")
     assert not is_english("RAG和Fine-tuning各有优劣。")
+
+
+def test_invisible_and_invalid_characters_are_cleaned_like_a_query(e5_practice):
+    feedback = e5_practice.feedback("2.5", "幻觉就是模型编造内容\ud800。\u200b我们用RAG检索知识库。")
+    assert "removed from the answer" in feedback.notice and "\ud800" not in feedback.answer
+    assert "\n" in e5_practice.clean("第一句。\r\n第二句。")[0]  # line breaks are kept
+    assert e5_practice.prepare("幻觉\ud800就是模型编造内容。还没") == 1  # no UnicodeEncodeError in the engine
+    for invisible in ("\u200b\u200b\ufeff", "\x00\x01\x02", " \ud800 "):
+        with pytest.raises(PracticeInputError, match="empty"):
+            e5_practice.submit("2.5", invisible)
+    assert e5_practice.history.attempts() == []

@@ -31,9 +31,10 @@ def answers(lines: Iterable[str]) -> Iterator[str]:
 
 
 def _stdin_lines() -> Iterator[str]:
-    """Standard input line by line; bytes that are not UTF-8 become characters the cleaner removes."""
+    """Standard input line by line; bytes that are not UTF-8 become lone surrogates, which the answer
+    cleaner removes with a notice."""
     for raw in sys.stdin.buffer:
-        yield raw.decode("utf-8", "replace")
+        yield raw.decode("utf-8", "surrogateescape")
 
 
 def cmd_mock(config: Config, args: argparse.Namespace) -> int:

@@ -124,7 +124,8 @@ def cmd_practice(config: Config, args: argparse.Namespace) -> int:
     if interactive:
         print("Answer in Chinese or English; end with Ctrl-D on an empty line. 回答后按 Ctrl-D 结束。", file=sys.stderr)
     start = time.monotonic()
-    answer = sys.stdin.read()
+    # Bytes that are not UTF-8 become lone surrogates, which the answer cleaner removes with a notice.
+    answer = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
     seconds = time.monotonic() - start if interactive else None
     try:
         submission = practice.submit(reference.question_id, answer, seconds)

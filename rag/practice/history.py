@@ -203,18 +203,19 @@ class History:
         return dict(self._read("SELECT question_id, due FROM cards"))
 
     def progress(self) -> dict[str, Progress]:
-        """Per practised question: attempts, last and best coverage, last time, next due."""
+        """Per practised question: attempts, last and best coverage, last time, next due.
+
+        One statement, so one snapshot: an attempt saved meanwhile by another page is either in every
+        figure or in none (probe N9: two reads could disagree and fail).
+        """
         rows = self._read(
-            "SELECT a.question_id, COUNT(*), MAX(a.coverage), MAX(a.id), c.due FROM attempts a "
+            "SELECT a.question_id, COUNT(*), MAX(a.coverage), l.coverage, l.created_at, c.due FROM attempts a "
+            "JOIN attempts l ON l.id = (SELECT MAX(id) FROM attempts WHERE question_id = a.question_id) "
             "LEFT JOIN cards c ON c.question_id = a.question_id GROUP BY a.question_id"
         )
-        last = {r[0]: (r[1], r[2]) for r in self._read(
-            "SELECT id, coverage, created_at FROM attempts WHERE id IN "
-            "(SELECT MAX(id) FROM attempts GROUP BY question_id)"
-        )}
         return {
-            qid: Progress(qid, count, last[newest][0], best, last[newest][1], due or "")
-            for qid, count, best, newest, due in rows
+            qid: Progress(qid, count, last, best, last_at, due or "")
+            for qid, count, best, last, last_at, due in rows
         }
 
     def add_own(self, own: OwnQuestion, when: datetime | None = None) -> OwnQuestion:

@@ -17,7 +17,7 @@ from ..bank.corpus import corpus_hashes, load_corpus
 from ..config import Config
 from ..index.embedders import get_embedder
 from ..index.store import read_manifest
-from ..search.query import clean_query, truncated_notice
+from ..search.query import clean_query, strip_invisible, truncated_notice
 from ..search.searcher import SearchResponse
 from ..search.verdict import MATCH, RELATED, VerdictRule
 from .errors import PracticeInputError
@@ -36,6 +36,7 @@ NO_PRACTICE = (
     "题库没有覆盖这道题，无法练习 Nothing in the bank covers this question, so there are no key points to practise "
     "it against: {reason}"
 )
+ANSWER_CLEANED = "Invisible or invalid characters were removed from the answer. 已移除回答中的不可见或无效字符。"
 EMPTY_QUESTION = "The question is empty: type a question to practise. 问题为空，请输入要练习的问题。"
 
 
@@ -212,25 +213,34 @@ class Practice:
         return self.question(chosen), reason
 
     def clean(self, answer: str) -> tuple[str, str]:
-        """The answer to score and a notice (truncation), or an error for an empty answer."""
-        text = (answer or "").replace("\r\n", "\n").strip()
+        """The answer to score and a notice (characters removed, truncation), or an error for an empty one.
+
+        The query cleaner's rules apply (line breaks kept): control, format and lone-surrogate characters
+        are removed, so an answer of only invisible characters is empty and nothing is stored.
+        """
+        raw = answer if isinstance(answer, str) else ""
+        text, removed = strip_invisible(raw.replace("\r\n", "\n"), keep_lines=True)
+        text = text.strip()
         if not text:
             raise PracticeInputError(EMPTY_ANSWER)
+        notices = [ANSWER_CLEANED] if removed else []
         limit = self.config.practice_max_answer_chars
         if len(text) > limit:
-            notice = (
+            text = text[:limit]
+            notices.append(
                 f"The answer was longer than {limit} characters; only the first {limit} were scored and saved. "
                 f"回答超过 {limit} 字，只评分并保存了前 {limit} 字。"
             )
-            return text[:limit], notice
-        return text, ""
+        return text, " ".join(notices)
 
     def prepare(self, answer: str) -> int:
         """Embed the finished sentences of an answer being typed, so that submitting it is quick.
 
         Nothing is stored; returns how many sentences are ready (0 for an empty answer).
         """
-        text = (answer or "").replace("\r\n", "\n").lstrip()[: self.config.practice_max_answer_chars]
+        raw = answer if isinstance(answer, str) else ""
+        text = strip_invisible(raw.replace("\r\n", "\n"), keep_lines=True)[0].lstrip()
+        text = text[: self.config.practice_max_answer_chars]  # the end stays: it tells a finished sentence
         return self.scorer().prepare(text) if text.strip() else 0
 
     def feedback(self, question_id: str, answer: str) -> Feedback:

@@ -17,15 +17,16 @@ def truncated_notice(limit: int) -> str:
     return f"The question was longer than {limit} characters and was truncated. 问题过长，已截断。"
 
 
-def _strip_invisible(text: str) -> tuple[str, bool]:
-    """Whitespace becomes a space; control, format and surrogate characters go. Returns (text, removed any)."""
+def strip_invisible(text: str, keep_lines: bool = False) -> tuple[str, bool]:
+    """Whitespace becomes a space (a line break stays one when ``keep_lines``); control, format and
+    surrogate characters go. Returns (text, removed any). Practice answers use it too."""
     if text.isprintable():  # the common case: nothing to look at character by character
         return text, False
     kept: list[str] = []
     removed = False
     for ch in text:
         if ch.isspace():
-            kept.append(" ")
+            kept.append("\n" if keep_lines and ch == "\n" else " ")
         elif unicodedata.category(ch) in _DROPPED:
             removed = True
         else:
@@ -46,7 +47,7 @@ def clean_query(query: object, limit: int) -> tuple[str, str]:
     kept: list[str] = []
     removed, start, visible = False, 0, 0
     while start < len(raw) and visible <= limit:
-        piece, dropped = _strip_invisible(raw[start : start + window])
+        piece, dropped = strip_invisible(raw[start : start + window])
         kept.append(piece)
         removed = removed or dropped
         visible += len(piece) - piece.count(" ")
