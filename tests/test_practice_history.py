@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from rag.practice import History, HistoryError
+from rag.practice.history import shown_path
 from tests.conftest import REPO
 
 DUE = "2026-12-01T00:00:00+00:00"
@@ -20,6 +21,12 @@ def card(previous):
     """A stand-in card update: counts reviews, so a lost or doubled update shows."""
     count = int(previous or 0) + 1
     return str(count), DUE
+
+
+def named(path, error) -> bool:
+    """The message names the file relative to the working folder, never by its absolute path (probe N8)."""
+    message = str(error.value)
+    return shown_path(path) in message and str(path.parent.resolve()) not in message
 
 
 def record(history: History, answer: str, qid: str = "2.5", coverage: int = 60):
@@ -146,7 +153,7 @@ def test_locked_database_names_the_file_and_keeps_earlier_attempts(tmp_path):
     try:
         with pytest.raises(HistoryError, match="locked") as error:
             record(History(path, timeout=0.2), "blocked")
-        assert str(path) in str(error.value)
+        assert named(path, error)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -172,7 +179,7 @@ def test_damaged_database_is_reported_and_left_untouched(tmp_path, damage):
     for action in (lambda h: h.attempts(), lambda h: record(h, "new")):
         with pytest.raises(HistoryError, match="damaged") as error:
             action(History(path))
-        assert str(path) in str(error.value)
+        assert named(path, error)
     assert path.read_bytes() == before
 
 
@@ -182,7 +189,7 @@ def test_unusable_data_folder_names_the_file(tmp_path):
     path = blocker / "practice.sqlite3"
     with pytest.raises(HistoryError) as error:
         record(History(path), "x")
-    assert str(path) in str(error.value)
+    assert named(path, error)
 
 
 def test_a_foreign_sqlite_file_is_refused(tmp_path):
@@ -191,6 +198,39 @@ def test_a_foreign_sqlite_file_is_refused(tmp_path):
         db.execute("CREATE TABLE attempts (id INTEGER PRIMARY KEY, something TEXT)")
     with pytest.raises(HistoryError, match="not a practice history"):
         History(path).attempts()
+
+
+@pytest.mark.parametrize("schema", [
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); PRAGMA user_version = 7",
+    "CREATE TABLE attempts (id INTEGER PRIMARY KEY, something TEXT)",
+    "PRAGMA user_version = 9",
+])
+def test_a_foreign_file_is_refused_before_anything_in_it_changes(tmp_path, schema):
+    path = tmp_path / "practice.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(schema)
+    before = path.read_bytes()
+    for action in (lambda h: h.progress(), lambda h: record(h, "x"), lambda h: h.forget()):
+        with pytest.raises(HistoryError, match="not a practice history|newer version") as error:
+            action(History(path))
+        assert named(path, error) and "nothing in it was changed" in str(error.value)
+    assert path.read_bytes() == before and not (tmp_path / "practice.sqlite3-wal").exists()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_file_moved_aside_while_running_is_recreated(tmp_path):
+    path = tmp_path / "data" / "practice.sqlite3"
+    history = History(path)
+    record(history, "before")
+    aside = tmp_path / "aside"
+    aside.mkdir()
+    for file in path.parent.glob("practice.sqlite3*"):
+        file.rename(aside / file.name)
+    assert history.progress() == {} and history.attempts() == []  # no file: nothing yet, nothing created
+    record(history, "after")  # the same History object: a new file gets the schema
+    assert [a.answer for a in history.attempts()] == ["after"]
+    assert [a.answer for a in History(aside / "practice.sqlite3").attempts()] == ["before"]
 
 
 OWN_WRITER = """

@@ -10,6 +10,7 @@ its path and never modified; nothing is ever deleted except by ``forget``.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS own_questions (
 );
 """
 ATTEMPT_COLUMNS = {"id", "question_id", "answer", "coverage", "missed", "seconds", "created_at"}
+OWN_TABLES = {"attempts", "cards", "own_questions", "sqlite_sequence"}
 # Card updates get the stored card (None for a first attempt) and return (card JSON, due as ISO time).
 CardUpdate = Callable[[str | None], tuple[str, str]]
 
@@ -79,28 +81,43 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def shown_path(path: Path) -> str:
+    """How messages name a file: relative to the working folder (the project) when inside it, else by its
+    folder and name only, never the server's absolute path (probe N8)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return f"{Path(path).parent.name}/{Path(path).name}"
+
+
 class History:
-    """The practice history stored in one SQLite file."""
+    """The practice history stored in one SQLite file.
+
+    Before anything is written the file is checked (integrity, and that it holds only a practice
+    history's tables), and the schema is created — again whenever the file at the path is a new one
+    (moved aside while a server runs). A file that fails the check is never changed.
+    """
 
     def __init__(self, path: Path, timeout: float = 5.0):
         self.path = Path(path)
         self.timeout = timeout
-        self._checked = False
+        self.shown = shown_path(self.path)
+        self._checked: tuple[int, int] | None = None  # (device, inode) of the file last checked
 
     def _describe(self, exc: sqlite3.Error) -> HistoryError:
         message = str(exc)
         if "locked" in message or "busy" in message:
             return HistoryError(
-                f"practice history {self.path} is locked by another program (waited {self.timeout:g} s); "
+                f"practice history {self.shown} is locked by another program (waited {self.timeout:g} s); "
                 "nothing was saved and earlier attempts are safe: try again"
             )
         damaged = ("malformed", "not a database", "integrity check")
         if type(exc) is sqlite3.DatabaseError or any(word in message for word in damaged):
             return HistoryError(
-                f"practice history {self.path} is damaged ({message}); it was left untouched: move it aside to start "
-                f"a new history, or try `sqlite3 {self.path} .recover` to rescue earlier attempts"
+                f"practice history {self.shown} is damaged ({message}); it was left untouched: move it aside to "
+                f"start a new history, or try `sqlite3 {self.shown} .recover` to rescue earlier attempts"
             )
-        return HistoryError(f"cannot use practice history {self.path}: {message}")
+        return HistoryError(f"cannot use practice history {self.shown}: {message}")
 
     @contextmanager
     def _connect(self, create: bool) -> Iterator[sqlite3.Connection]:
@@ -108,7 +125,9 @@ class History:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise HistoryError(f"cannot create the folder of practice history {self.path}: {exc}") from exc
+                raise HistoryError(
+                    f"cannot create the folder of practice history {self.shown}: {exc.strerror or exc}"
+                ) from exc
         elif not self.path.is_file():
             raise FileNotFoundError(self.path)
         try:
@@ -124,27 +143,54 @@ class History:
         finally:
             connection.close()
 
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return stat.st_dev, stat.st_ino
+
     def _prepare(self, connection: sqlite3.Connection) -> None:
-        """WAL, durable commits, and (once per instance) an integrity and schema check."""
+        """Check a file not checked yet (integrity, only a history's tables) before changing anything in
+        it, then WAL, durable commits and the schema."""
         connection.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-        if not self._checked:
+        identity = self._identity()
+        fresh = identity is None or identity != self._checked
+        if fresh:
             result = connection.execute("PRAGMA quick_check").fetchone()
             if result is None or result[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {result[0] if result else 'no answer'}")
+            self._refuse_foreign(connection)
         mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise sqlite3.OperationalError(f"cannot switch to WAL mode (journal mode is {mode})")
         connection.execute("PRAGMA synchronous = FULL")
-        if not self._checked:
-            columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
-            if columns and not columns >= ATTEMPT_COLUMNS:
-                raise HistoryError(
-                    f"{self.path} is not a practice history: its 'attempts' table lacks "
-                    f"{', '.join(sorted(ATTEMPT_COLUMNS - columns))}"
-                )
+        if fresh:
             connection.executescript(SCHEMA)
             connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._checked = True
+            self._checked = self._identity()
+
+    def _refuse_foreign(self, connection: sqlite3.Connection) -> None:
+        """Raise unless the file is empty or a practice history this version can read."""
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        others = sorted(tables - OWN_TABLES)
+        if others or (tables and "attempts" not in tables):
+            raise HistoryError(
+                f"{self.shown} is not a practice history (it holds {', '.join(others or sorted(tables))}); "
+                "nothing in it was changed: point data_dir elsewhere or move the file aside"
+            )
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.shown} was written by a newer version (schema {version}, this one reads up to "
+                f"{SCHEMA_VERSION}); nothing in it was changed"
+            )
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(attempts)")}
+        if columns and not columns >= ATTEMPT_COLUMNS:
+            raise HistoryError(
+                f"{self.shown} is not a practice history: its 'attempts' table lacks "
+                f"{', '.join(sorted(ATTEMPT_COLUMNS - columns))}; nothing in it was changed"
+            )
 
     def record(
         self,
