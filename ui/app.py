@@ -13,7 +13,6 @@ Plain HTTP clients use the JSON API at ``/api`` instead (``ui.api``); Gradio's R
 
 from __future__ import annotations
 
-import html
 import sys
 import threading
 from dataclasses import dataclass
@@ -71,11 +70,6 @@ class _Parts:
     summary: gr.Textbox
 
 
-def _toast(text: str) -> str:
-    """Text for ``gr.Warning``/``gr.Error``, which render HTML: escaped, with its line breaks kept."""
-    return html.escape(text).replace("\n", "<br>")
-
-
 def _k(value: object) -> int:
     if value is None:
         return 5
@@ -111,7 +105,7 @@ class _Handlers:
         return render.status_html(self.finder.status())
 
     def _refuse(self, message: str) -> tuple[str, str]:
-        gr.Warning(_toast(message))
+        gr.Warning(render.toast(message))
         return message, self.status()
 
     def rebuild(
@@ -136,7 +130,7 @@ class _Handlers:
         except CorpusError as exc:
             return self._refuse(f"{CORPUS_PROBLEMS}\n{exc}")
         except RagError as exc:  # e.g. an embedder that cannot load: the old index keeps serving too
-            raise gr.Error(_toast(f"重建失败 Rebuild failed: {exc}")) from exc
+            raise gr.Error(render.toast(f"重建失败 Rebuild failed: {exc}")) from exc
         return render.report_text(report), self.status()
 
 

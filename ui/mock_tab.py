@@ -22,8 +22,8 @@ from rag.practice.mock import DEFAULT_QUESTIONS, MAX_QUESTIONS, MIN_QUESTIONS, M
 
 from . import practice_render
 from .parts import parse_part, part_choices
-from .practice_tab import DEFAULT_SECONDS, PracticeTab, countdown_js
-from .render import esc, markdown_html
+from .practice_tab import DEFAULT_SECONDS, PracticeTab, countdown_js, shows_problems
+from .render import esc, markdown_html, toast
 
 ROUNDS_KEPT = 64  # rounds in progress kept on the server (the oldest is dropped first)
 SEARCHED_SECTIONS = 6
@@ -67,6 +67,7 @@ class _Handlers:
             raise PracticeInputError(GONE)
         return mock
 
+    @shows_problems
     def start(self, count: object, part: object):
         """A new round: its first question shown, the clock started, log and report cleared."""
         try:
@@ -77,7 +78,7 @@ class _Handlers:
                 self.finder.searcher.verdict_rule,
             )
         except PracticeInputError as exc:
-            gr.Warning(esc(str(exc)))
+            gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         round_id = uuid.uuid4().hex
         with self._lock:
@@ -116,27 +117,29 @@ class _Handlers:
             mock = self._round(round_id)
             mock.answer(text or "", time.time() - started if started else None)
         except PracticeInputError as exc:
-            gr.Warning(esc(str(exc)))
+            gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         except (HistoryError, RagError) as exc:
-            raise gr.Error(esc(str(exc))) from exc
+            raise gr.Error(toast(str(exc))) from exc
         return self._after(mock)
 
+    @shows_problems
     def skip(self, round_id: str | None):
         try:
             mock = self._round(round_id)
         except PracticeInputError as exc:
-            gr.Warning(esc(str(exc)))
+            gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         mock.skip()
         return self._after(mock)
 
+    @shows_problems
     def end(self, round_id: str | None):
         """End the round now: the report of what was answered."""
         try:
             mock = self._round(round_id)
         except PracticeInputError as exc:
-            gr.Warning(esc(str(exc)))
+            gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         while not mock.done:
             mock.skip()

@@ -8,23 +8,42 @@ was shown (or the timer started) to the submit.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import gradio as gr
 
-from rag import Config, RagError
+from rag import Config, CorpusError, RagError
 from rag.practice import HistoryError, Practice, PracticeInputError, Reference
 
 from . import practice_render as render
 from .parts import parse_part, part_choices
+from .render import toast
 
 log = logging.getLogger(__name__)
 DEFAULT_SECONDS = 120
 FORGET_UNCONFIRMED = "先勾选确认 Tick the box to confirm: nothing was deleted."
 UNAVAILABLE = "练习暂不可用 Practice is unavailable: {error}"
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def shows_problems(handler: Handler) -> Handler:
+    """A page handler whose corpus or history problems reach the page as an escaped message (not a
+    blank "Error"); invalid input is the handler's own business."""
+
+    @functools.wraps(handler)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except (CorpusError, HistoryError) as exc:
+            raise gr.Error(toast(str(exc))) from exc
+
+    return run  # type: ignore[return-value]
 
 def countdown_js(elem_id: str) -> str:
     """Browser code for a countdown in the ``.pr-countdown`` box of component ``elem_id``; it never touches
@@ -86,8 +105,11 @@ class _Handlers:
         self.corpus_root = practice.config.corpus.name
 
     def parts(self) -> tuple[int, ...]:
-        """The parts the bank has now."""
-        return tuple(sorted({r.part for r in self.practice.questions()}))
+        """The parts the bank has now (none while the corpus has never been read)."""
+        try:
+            return tuple(sorted({r.part for r in self.practice.questions()}))
+        except CorpusError:
+            return ()
 
     def _choices(self, number: int | None) -> list[tuple[str, str]]:
         bank = [(f"{r.question_id} {r.question}", r.question_id) for r in self.practice.questions(number)]
@@ -98,11 +120,16 @@ class _Handlers:
 
     def next_due(self, part: object = "all"):
         """The next due question (of the part): dropdown, question, clock start, cleared answer and feedback."""
-        number = parse_part(part, self.parts())
-        reference, why = self.practice.pick(part=number)
-        dropdown = gr.Dropdown(choices=self._choices(number), value=reference.question_id)
+        try:
+            number = parse_part(part, self.parts())
+            reference, why = self.practice.pick(part=number)
+            dropdown = gr.Dropdown(choices=self._choices(number), value=reference.question_id)
+        except (CorpusError, HistoryError) as exc:  # shown where the question would be, escaped
+            problem = f'<div class="rag-notice" role="alert">{render.esc(UNAVAILABLE.format(error=exc))}</div>'
+            return gr.skip(), problem, None, gr.skip(), gr.skip()
         return dropdown, render.question_html(reference, why), time.time(), "", ""
 
+    @shows_problems
     def show(self, reference: Reference) -> tuple:
         """Open one question in the tab (from the search page): the part reset to all, the question shown and
         chosen, the clock started, answer and feedback cleared, progress and the own-question list renewed."""
@@ -110,10 +137,12 @@ class _Handlers:
         return ("all", dropdown, render.question_html(reference, "chosen"), time.time(), "", "", self.progress(),
                 self.own_list())
 
+    @shows_problems
     def own_list(self) -> gr.Dropdown:
         """The list of your own questions to remove one from."""
         return gr.Dropdown(choices=self._own_choices(), value=None)
 
+    @shows_problems
     def remove(self, question_id: str | None, part: object = "all"):
         """Delete one of your own questions with its attempts; the lists and progress renewed."""
         if not question_id:
@@ -124,11 +153,12 @@ class _Handlers:
         except PracticeInputError as exc:
             return render.esc(str(exc)), self.progress(), self.own_list(), gr.skip()
         except HistoryError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(toast(str(exc))) from exc
         number = parse_part(part, self.parts())
         message = f"已删除 Removed {question_id} and its {count} attempt(s)."
         return message, self.progress(), self.own_list(), gr.Dropdown(choices=self._choices(number))
 
+    @shows_problems
     def choose(self, question_id: str):
         """A question picked from the list: shown, clock restarted."""
         if not question_id:
@@ -139,16 +169,17 @@ class _Handlers:
     def restart_clock(self) -> float:
         return time.time()
 
+    @shows_problems
     def submit(self, question_id: str, answer: str, started: float | None):
         """Score and store the answer; an empty answer or a bad question id only gets a message."""
         seconds = time.time() - started if started else None
         try:
             submission = self.practice.submit(question_id or "", answer or "", seconds)
         except PracticeInputError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(toast(str(exc)))
             return f'<div class="rag-notice" role="alert">{render.esc(str(exc))}</div>', self.progress()
         except HistoryError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(toast(str(exc))) from exc
         reference = self.practice.question(question_id)
         return render.feedback_html(submission, reference, self.corpus_root), self.progress()
 
@@ -162,16 +193,17 @@ class _Handlers:
     def progress(self) -> str:
         try:
             return render.progress_html(self.practice.progress())
-        except HistoryError as exc:
+        except (CorpusError, HistoryError) as exc:
             return f'<div class="rag-notice" role="alert">{render.esc(str(exc))}</div>'
 
+    @shows_problems
     def forget(self, confirmed: bool):
         if not confirmed:
             return FORGET_UNCONFIRMED, self.progress(), False, gr.skip()
         try:
             count = self.practice.forget()
         except HistoryError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(toast(str(exc))) from exc
         return f"已删除 Deleted {count} attempt(s) and every review date.", self.progress(), False, self.own_list()
 
 
@@ -272,7 +304,8 @@ def build(demo: gr.Blocks, config: Config) -> PracticeTab | None:
             handlers = _Handlers(practice)
             parts = handlers.parts()
         except RagError as exc:
-            gr.Markdown(UNAVAILABLE.format(error=exc), elem_id="pr-unavailable")
+            gr.HTML(f'<div class="rag-notice">{render.esc(UNAVAILABLE.format(error=exc))}</div>',
+                    elem_id="pr-unavailable")
             return None
         tab = PracticeTab(_layout(parts), handlers)
         _wire(demo, tab.parts, handlers)

@@ -17,7 +17,7 @@ from rag.search.verdict import MATCH, RELATED
 
 from .parts import parse_part
 from .practice_tab import PracticeTab
-from .render import esc
+from .render import esc, toast
 
 SEARCHED_SECTIONS = 6  # results looked at for a question of your own (at most four pass the related bar)
 OFFERS = {
@@ -74,10 +74,10 @@ def wire(offer_: Offer, data: gr.JSON, part: gr.Radio, tabs: gr.Tabs, tab: Pract
             response = finder.search(query, SEARCHED_SECTIONS, parse_part(part_value, finder.parts))
             reference = tab.practice.from_search(response, finder.searcher.verdict_rule)
         except PracticeInputError as exc:
-            gr.Warning(esc(str(exc)))
+            gr.Warning(toast(str(exc)))
             return skip
         except (HistoryError, RagError) as exc:
-            raise gr.Error(esc(str(exc))) from exc
+            raise gr.Error(toast(str(exc))) from exc
         return (gr.Tabs(selected="practice"), *tab.handlers.show(reference))
 
     offer_.button.click(practise, inputs=[data, part], outputs=[tabs, *tab.show_outputs()],

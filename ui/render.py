@@ -32,6 +32,11 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def toast(text: str) -> str:
+    """Text for ``gr.Warning``/``gr.Error``, which render HTML: escaped, with its line breaks kept."""
+    return esc(text).replace("\n", "<br>")
+
+
 def is_remote(url: str) -> bool:
     """Whether a browser would fetch ``url`` from another server (a scheme, or ``//``/``\\`` before a host)."""
     url = url.strip().lower()

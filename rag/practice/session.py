@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..bank.corpus import corpus_hashes, load_corpus
 from ..config import Config
+from ..errors import CorpusError
 from ..index.embedders import get_embedder
 from ..index.store import read_manifest
 from ..search.query import clean_query, strip_invisible, truncated_notice
@@ -80,23 +81,52 @@ class Practice:
         self._references: dict[str, Reference] = {}
         self._follow_ups: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self._scorer: Scorer | None = None
-        self._reload()
+        self._failed: tuple[dict[str, str], CorpusError] | None = None  # the corpus as it failed, and why
+        self._warned = False
+        try:
+            self._reload()
+        except CorpusError as exc:  # practice starts anyway and recovers when the corpus is fixed
+            log.warning("practice has no bank yet: %s", exc)
 
     def _reload(self) -> None:
-        """Read the corpus again if any file changed since it was last read."""
-        hashes = corpus_hashes(self.config.corpus)
+        """Read the corpus again if any file changed since it was last read (or last failed to read).
+
+        Raises:
+            CorpusError: the corpus is invalid now (the bank as last read stays in ``_references``).
+        """
+        hashes = corpus_hashes(self.config.corpus, self.config.max_file_bytes)
         if hashes == self._hashes:
             return
-        docs = load_corpus(self.config.corpus, self.config.max_file_bytes)
+        if self._failed is not None and self._failed[0] == hashes:
+            raise self._failed[1]
+        try:
+            docs = load_corpus(self.config.corpus, self.config.max_file_bytes)
+        except CorpusError as exc:
+            self._failed, self._warned = (hashes, exc), False
+            raise
         self._references = {doc.id: reference_of(doc) for doc in docs}
         self._follow_ups = {doc.id: doc.section_questions for doc in docs}
-        self._hashes = hashes
+        self._hashes, self._failed = hashes, None
         self._scorer = None
 
     def references(self) -> dict[str, Reference]:
-        """Every bank question's reference, in bank order (re-read when the corpus changed)."""
+        """Every bank question's reference, in bank order (re-read when the corpus changed).
+
+        When an edit breaks the corpus, practice goes on with the bank as last read (as search goes on
+        with the previous index) and logs the problem once; it recovers when the corpus is fixed.
+
+        Raises:
+            CorpusError: the corpus is invalid and was never read successfully.
+        """
         with self._lock:
-            self._reload()
+            try:
+                self._reload()
+            except CorpusError as exc:
+                if not self._references:
+                    raise
+                if not self._warned:  # once per broken state
+                    log.warning("practice keeps the bank as last read: %s", exc)
+                    self._warned = True
             return self._references
 
     def scorer(self) -> Scorer:
