@@ -142,8 +142,8 @@ def cmd_practice(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_eval_practice(config: Config, args: argparse.Namespace) -> int:
     """Print how well practice scoring agrees with labelled answers (pair order, key point agreement), per file."""
+    from ..practice.bank import practice_embedder_name
     from ..practice.evaluate import calibrate, format_metrics, load_practice_set, measure, point_scores, splits_of
-    from ..practice.session import practice_embedder_name
 
     practice = Practice(config)
     scorer = practice.scorer()

@@ -7,31 +7,23 @@ re-read when a file changes.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..bank.corpus import corpus_hashes, load_corpus
 from ..config import Config
-from ..errors import CorpusError
-from ..index.embedders import get_embedder
-from ..index.store import read_manifest
 from ..search.query import clean_query, strip_invisible, truncated_notice
 from ..search.searcher import SearchResponse
 from ..search.verdict import MATCH, RELATED, VerdictRule
+from .bank import PracticeBank
 from .errors import PracticeInputError
 from .history import Attempt, History, Progress, now_utc
-from .keypoints import Reference, reference_of
+from .keypoints import Reference
 from .own import SEARCH, OwnQuestion, SectionRef, helping_sections, is_own_id, own_reference
 from .schedule import ReviewSchedule, next_question
-from .scoring import Feedback, Scorer, Thresholds
-from .vectors import SentenceVectors
+from .scoring import Feedback, Scorer
 
-log = logging.getLogger(__name__)
 HISTORY_FILE = "practice.sqlite3"
-VECTOR_FOLDER = "practice-vectors"
 EMPTY_ANSWER = "The answer is empty: nothing was scored or saved. 回答为空，未评分也未保存。"
 NO_PRACTICE = (
     "题库没有覆盖这道题，无法练习 Nothing in the bank covers this question, so there are no key points to practise "
@@ -58,89 +50,28 @@ class Submission:
         }
 
 
-def practice_embedder_name(config: Config) -> str:
-    """The embedder practice scores with: the index's first one if an index exists, else the configured one."""
-    manifest = read_manifest(config.index)
-    if manifest and manifest.get("embedders"):
-        return manifest["embedders"][0]["name"]
-    return config.embedders[0]
-
-
 class Practice:
     """Questions, scoring, history and schedule over one configuration."""
 
-    def __init__(self, config: Config, history: History | None = None):
+    def __init__(self, config: Config, history: History | None = None, bank: PracticeBank | None = None):
         self.config = config
         self.data_dir = config.data_dir.resolve()  # fixed now: a server's working folder may change later
         self.history = history or History(self.data_dir / HISTORY_FILE)
-        self.thresholds = Thresholds(config.practice_partly_threshold, config.practice_covered_threshold)
+        self.bank = bank or PracticeBank(config, self.data_dir)
+        self.thresholds = self.bank.thresholds
         self.schedule = ReviewSchedule()
-        self._lock = threading.Lock()  # the corpus read; never held while embedding
-        self._scorer_lock = threading.Lock()
-        self._hashes: dict[str, str] = {}
-        self._references: dict[str, Reference] = {}
-        self._follow_ups: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
-        self._scorer: Scorer | None = None
-        self._failed: tuple[dict[str, str], CorpusError] | None = None  # the corpus as it failed, and why
-        self._warned = False
-        try:
-            self._reload()
-        except CorpusError as exc:  # practice starts anyway and recovers when the corpus is fixed
-            log.warning("practice has no bank yet: %s", exc)
 
-    def _reload(self) -> None:
-        """Read the corpus again if any file changed since it was last read (or last failed to read).
-
-        Raises:
-            CorpusError: the corpus is invalid now (the bank as last read stays in ``_references``).
-        """
-        hashes = corpus_hashes(self.config.corpus, self.config.max_file_bytes)
-        if hashes == self._hashes:
-            return
-        if self._failed is not None and self._failed[0] == hashes:
-            raise self._failed[1]
-        try:
-            docs = load_corpus(self.config.corpus, self.config.max_file_bytes)
-        except CorpusError as exc:
-            self._failed, self._warned = (hashes, exc), False
-            raise
-        self._references = {doc.id: reference_of(doc) for doc in docs}
-        self._follow_ups = {doc.id: doc.section_questions for doc in docs}
-        self._hashes, self._failed = hashes, None
-        self._scorer = None
+    def with_history(self, history: History) -> Practice:
+        """The same bank and scorer over another history (one per browser on a shared server)."""
+        return Practice(self.config, history, self.bank)
 
     def references(self) -> dict[str, Reference]:
-        """Every bank question's reference, in bank order (re-read when the corpus changed).
-
-        When an edit breaks the corpus, practice goes on with the bank as last read (as search goes on
-        with the previous index) and logs the problem once; it recovers when the corpus is fixed.
-
-        Raises:
-            CorpusError: the corpus is invalid and was never read successfully.
-        """
-        with self._lock:
-            try:
-                self._reload()
-            except CorpusError as exc:
-                if not self._references:
-                    raise
-                if not self._warned:  # once per broken state
-                    log.warning("practice keeps the bank as last read: %s", exc)
-                    self._warned = True
-            return self._references
+        """Every bank question's reference, in bank order (``PracticeBank.references``)."""
+        return self.bank.references()
 
     def scorer(self) -> Scorer:
-        """The scorer, built on first use (embeds the reference sentences not cached yet).
-
-        Only scoring waits for it: picking, showing and listing questions do not.
-        """
-        references = self.references()
-        with self._scorer_lock:
-            if self._scorer is None or self._scorer.references is not references:
-                embedder = get_embedder(practice_embedder_name(self.config), self.config)
-                vectors = SentenceVectors(embedder, self.data_dir / VECTOR_FOLDER)
-                self._scorer = Scorer(references, vectors, self.thresholds)
-            return self._scorer
+        """The scorer, built on first use (``PracticeBank.scorer``)."""
+        return self.bank.scorer()
 
     def question(self, question_id: str) -> Reference:
         """The reference of one question: the bank's, or one of your own (``own-N``).
@@ -168,9 +99,7 @@ class Practice:
 
     def follow_ups(self, question_id: str) -> list[tuple[SectionRef, str]]:
         """The interviewer-style questions one bank answer's sections answer: ((id, key point), question)."""
-        self.references()
-        return [((question_id, title), q) for title, questions in self._follow_ups.get(question_id, ())
-                for q in questions]
+        return self.bank.follow_ups(question_id)
 
     def _question_text(self, question: str) -> str:
         limit = self.config.max_query_chars
@@ -311,8 +240,7 @@ class Practice:
         """Delete the whole practice history (and answer sentences cached in memory); return how many
         attempts were deleted."""
         count = self.history.forget()
-        if self._scorer is not None:
-            self._scorer.vectors.forget_answers()
+        self.bank.forget_answers()
         return count
 
     @property
