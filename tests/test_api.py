@@ -89,6 +89,15 @@ def test_too_large_requests_are_413(api):
     assert reply.status_code == 413 and "at most 64" in reply.json()["error"]
 
 
+def test_a_request_holds_at_most_8000_characters_of_questions(api):
+    """Probe N2: 64 questions of 500 characters took the shared encoder for 17-19 s."""
+    reply = api.post("/search", json={"q": ["大模型幻觉" * 100] * 17, "k": 1})
+    assert reply.status_code == 413, reply.text
+    assert "at most 8000 characters" in reply.json()["error"] and "got 8500" in reply.json()["error"]
+    long_ones = api.post("/search", json={"q": ["how do you handle hallucinations? " + "x" * 2000] * 16, "k": 1})
+    assert long_ones.status_code == 200, long_ones.text  # each counts as the 500 characters searched
+
+
 def test_hostile_query_text_gets_a_clean_answer(api):
     """Probe L3 and L10 through the API: lone surrogates, invisible-only and control characters."""
     body = '{"q": ["hallu\\ud800cination", "\\u200b\\u200b\\ufeff", "\\u0000\\u0001\\u0002"], "k": 1}'

@@ -29,6 +29,7 @@ from .auth import PasswordGate, TooManyAttempts, WrongPassword
 from .limits import MAX_BODY_BYTES
 
 MAX_BATCH = 64
+MAX_BATCH_CHARS = 8000  # one request's questions together (probe N2), each counted up to its search length
 Part = Annotated[str, StringConstraints(pattern=r"^(all|[1-9])$")]
 CORPUS_PROBLEMS = "corpus problems: nothing was rebuilt, the previous index keeps serving"
 NOT_JSON = "unsupported content type: send the request body as JSON (Content-Type: application/json)"
@@ -38,7 +39,10 @@ class SearchBody(BaseModel):
     """One question or a list of questions, with the number of results and the part filter."""
 
     model_config = ConfigDict(extra="forbid")
-    q: StrictStr | list[StrictStr] = Field(description=f"a question, or a list of at most {MAX_BATCH} questions")
+    q: StrictStr | list[StrictStr] = Field(
+        description=f"a question, or a list of at most {MAX_BATCH} questions of at most {MAX_BATCH_CHARS} characters "
+        "in all (each counted up to the length searched, max_query_chars)"
+    )
     k: StrictInt = Field(5, ge=1, le=10, description="results per question")
     part: Part | StrictInt | None = Field("all", description="only answers of this part of the bank: 'all', 1, 2, 3, …")
     explain: StrictBool = Field(False, description="add `why`: the scores the verdict was decided from")
@@ -232,6 +236,10 @@ def create_api(finder: AnswerFinder, gate: PasswordGate) -> FastAPI:
             return JSONResponse(finder.search(body.q, body.k, _part(body.part, finder.parts)).to_dict(body.explain))
         if len(body.q) > MAX_BATCH:
             raise HTTPException(413, f"too many questions: at most {MAX_BATCH} per request, got {len(body.q)}")
+        chars = sum(min(len(q), finder.config.max_query_chars) for q in body.q)
+        if chars > MAX_BATCH_CHARS:
+            raise HTTPException(413, f"too much text: at most {MAX_BATCH_CHARS} characters of questions per request "
+                                f"(each counted up to {finder.config.max_query_chars}), got {chars}")  # fmt: skip
         responses = finder.search_batch(body.q, body.k, _part(body.part, finder.parts))
         return JSONResponse([r.to_dict(body.explain) for r in responses])
 
