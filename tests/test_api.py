@@ -11,6 +11,7 @@ import pytest
 
 from rag import build_index
 from tests.helpers import write_answer
+from ui.auth import PasswordGate
 
 UI_PASSWORD = "api pass"  # read by the ui_server fixture (tests/conftest.py)
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
@@ -150,6 +151,15 @@ def test_wrong_guesses_are_slowed_down(api):
     refused = api.post("/rebuild", json={"password": UI_PASSWORD})  # even the right one, while blocked
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     time.sleep(int(refused.headers["retry-after"]) + 0.2)
+    assert api.post("/rebuild", json={"password": UI_PASSWORD}).status_code == 200
+
+
+def test_a_forged_x_forwarded_for_does_not_give_more_guesses(api):
+    """Probe N4: with a new X-Forwarded-For each time, 300 wrong guesses got 401 and none was throttled."""
+    codes = [api.post("/rebuild", json={"password": f"guess {i}"}, headers={"X-Forwarded-For": f"10.0.0.{i}"})
+             .status_code for i in range(PasswordGate.FREE_ATTEMPTS + 1)]  # fmt: skip
+    assert codes == [401] * PasswordGate.FREE_ATTEMPTS + [429], codes
+    time.sleep(int(api.post("/rebuild", json={"password": UI_PASSWORD}).headers["retry-after"]) + 0.2)
     assert api.post("/rebuild", json={"password": UI_PASSWORD}).status_code == 200
 
 

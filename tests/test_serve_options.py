@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -87,6 +89,56 @@ def test_wrong_guesses_are_refused_for_a_growing_delay_per_client():
     gate.check("right", "10.0.0.1")  # a right password clears the count
     with pytest.raises(WrongPassword):
         gate.check("wrong", "10.0.0.1")
+
+
+def test_guessing_from_many_addresses_is_slowed_down_too():
+    """Probe N4: 300 guesses from forged addresses were never throttled; all clients share a failure budget."""
+    clock = Clock()
+    gate = PasswordGate("right", clock)
+    for n in range(PasswordGate.GLOBAL_FREE_ATTEMPTS):
+        with pytest.raises(WrongPassword):
+            gate.check("wrong", f"10.1.{n // 250}.{n % 250}")  # one guess per address: none is blocked alone
+    with pytest.raises(TooManyAttempts) as caught:
+        gate.check("right", "10.9.9.9")  # a new address, even with the right password, waits
+    assert caught.value.retry_after == 1
+    clock.now += 1.01
+    with pytest.raises(WrongPassword):
+        gate.check("wrong", "10.9.9.9")
+    with pytest.raises(TooManyAttempts) as caught:
+        gate.check("right", "10.9.9.8")
+    assert caught.value.retry_after == 2  # doubled for everyone
+    clock.now += PasswordGate.GLOBAL_WINDOW + 1  # the budget ages out
+    gate.check("right", "10.9.9.8")
+
+
+def test_concurrent_guesses_cannot_slip_past_the_block():
+    gate = PasswordGate("right")
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        try:
+            gate.check(f"wrong {n}", "10.0.0.1")
+        except (WrongPassword, TooManyAttempts) as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes.count("WrongPassword") == PasswordGate.FREE_ATTEMPTS, outcomes
+
+
+def test_the_server_takes_the_client_address_from_the_socket_not_x_forwarded_for():
+    """Probe N4: uvicorn trusted X-Forwarded-For from 127.0.0.1, so a local client could pick any address."""
+    from ui.guard import HostNames, _Uvicorn
+
+    class FakeUvicorn:
+        def Config(self, **kwargs):  # noqa: N802
+            return SimpleNamespace(**kwargs)
+
+    config = _Uvicorn(FakeUvicorn(), HostNames("127.0.0.1")).Config(app=None, port=1, host="127.0.0.1")
+    assert config.proxy_headers is False
 
 
 @pytest.mark.parametrize("given", [None, 1234, ["right"], {"p": "right"}, "right ", "righ", "\ud800"])

@@ -8,11 +8,13 @@
   Gradio could answer their CORS preflight, so no other origin (another localhost port included)
   may read or write through the server.
 - Every response forbids framing (``X-Frame-Options: DENY``, ``frame-ancestors 'none'``).
+- The client's address is the socket peer's: uvicorn's proxy-header handling is off (probe N4: it
+  trusted ``X-Forwarded-For`` from 127.0.0.1, so a local client could pick any address).
 - Each request's headers must arrive within ``HEADER_TIMEOUT`` seconds (probe N12: uvicorn's h11
   server never times out a client that sends its headers slowly; ``timeout_keep_alive`` only
   applies between requests and is cancelled by the first byte).
 
-``guarded_uvicorn`` installs both the guard and the header deadline in the uvicorn server that
+``guarded_uvicorn`` installs the guard, the header deadline and the proxy-header setting in the uvicorn server that
 Gradio starts, which takes no such settings of its own.
 """
 
@@ -200,6 +202,9 @@ class _Uvicorn:
         return getattr(self._real, name)
 
     def Config(self, app: ASGIApp, **kwargs: Any) -> Any:  # noqa: N802 (uvicorn's name)
+        # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from any loopback peer as the
+        # client's address, so anyone could choose the address the password back-off and queue share key on.
+        kwargs["proxy_headers"] = False
         return self._real.Config(app=SiteGuard(app, self._hosts), http=HeaderTimeoutProtocol, **kwargs)
 
 
@@ -219,7 +224,11 @@ def guarded_uvicorn(hosts: HostNames) -> Iterator[None]:
 def check_installed(server: Any) -> None:
     """Raise unless ``server`` (a started uvicorn server) runs behind the guard: never serve unguarded."""
     config = getattr(server, "config", None)
-    if not isinstance(getattr(config, "app", None), SiteGuard) or config.http is not HeaderTimeoutProtocol:
+    if (
+        not isinstance(getattr(config, "app", None), SiteGuard)
+        or config.http is not HeaderTimeoutProtocol
+        or config.proxy_headers
+    ):
         raise RuntimeError("the server guard could not be installed in Gradio's uvicorn server; refusing to serve")
 
 
