@@ -27,7 +27,7 @@ from . import mock_tab, practice_tab, practise_this, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
 from .guard import guarded_launch
-from .limits import QUEUE_SIZE, BodyLimit, QueueShare, upload_blockers
+from .limits import QUEUE_SIZE, BodyLimit, QueueShare, calm_queue, upload_blockers
 from .parts import parse_part, part_choices
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
@@ -250,6 +250,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
     holds at most ``QUEUE_SIZE`` events, a few per client; ``ui.guard`` checks Host and Origin.
     """
     demo.queue(default_concurrency_limit=1, api_open=False, max_size=QUEUE_SIZE)
+    calm_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
     routes = [*upload_blockers()]
     if getattr(demo, "http_api", None) is not None:
         routes.append(Mount("/api", app=demo.http_api))
