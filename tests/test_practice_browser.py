@@ -22,8 +22,9 @@ ANSWER = (
 
 
 @pytest.fixture(scope="module")
-def practice_server(tmp_path_factory, real_index, practice_vectors):
-    """The page over a corpus copy, with an empty practice history and the session's practice vectors."""
+def practice_server(request, tmp_path_factory, real_index, practice_vectors):
+    """The page over a corpus copy, with an empty practice history and the session's practice vectors
+    (one history per browser when the test module sets ``PER_BROWSER``)."""
     from rag import AnswerFinder
     from ui.app import build_app, launch
 
@@ -32,7 +33,7 @@ def practice_server(tmp_path_factory, real_index, practice_vectors):
     shutil.copytree(real_index.index, root / "index", symlinks=True)
     shutil.copytree(practice_vectors, root / "data" / "practice-vectors")
     config = replace(real_index, corpus=root / "corpus", index=root / "index", data_dir=root / "data")
-    demo = build_app(AnswerFinder(config))
+    demo = build_app(AnswerFinder(config), per_browser=getattr(request.module, "PER_BROWSER", False))
     launch(demo, "127.0.0.1", free_port(), block=False)
     try:
         yield SimpleNamespace(url=demo.local_url, data=root / "data")

@@ -40,16 +40,17 @@ def test_broken_at_start_then_fixed_recovers(corpus_copy, tmp_path):
 
 
 def test_the_tab_shows_the_problem_escaped_and_recovers(corpus_copy, tmp_path):
+    from ui.histories import Histories
     from ui.practice_tab import _Handlers
 
     bad = break_corpus(corpus_copy)
-    handlers = _Handlers(Practice(load_config(corpus=corpus_copy, index=tmp_path / "index",
-                                              data_dir=tmp_path / "data", embedders=["hash"])))
-    shown = handlers.next_due("all")[1]
+    handlers = _Handlers(Histories(Practice(load_config(corpus=corpus_copy, index=tmp_path / "index",
+                                                        data_dir=tmp_path / "data", embedders=["hash"])), False))
+    shown = handlers.next_due("", "all")[1]
     assert "Practice is unavailable" in shown and "<img" not in shown and "&lt;img" in shown
     assert "<a href" not in shown and "CLICK ME" in shown
     with pytest.raises(gr.Error) as error:
-        handlers.choose("2.5")
+        handlers.choose("", "2.5")
     assert "<img" not in str(error.value) and "&lt;img" in str(error.value)  # a message, not a blank "Error"
     bad.unlink()
-    assert 'data-qid="1.1"' in handlers.next_due("all")[1]
+    assert 'data-qid="1.1"' in handlers.next_due("", "all")[1]

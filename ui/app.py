@@ -215,8 +215,9 @@ def _wire(demo: gr.Blocks, p: _Parts, h: _Handlers) -> None:
     p.index_panel.expand(h.status, outputs=[p.status], api_visibility="private", show_progress="hidden")
 
 
-def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
-    """The page over ``finder``; rebuilding needs ``password`` when one is given.
+def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bool = False) -> gr.Blocks:
+    """The page over ``finder``; rebuilding needs ``password`` when one is given; ``per_browser`` keeps one
+    practice history per browser (a shared server: ``ui.histories``) instead of the one ``rag practice`` uses.
 
     The JSON API (``ui.api``) over the same finder and password is kept as ``demo.http_api``;
     ``launch`` mounts it at ``/api``.
@@ -228,10 +229,11 @@ def build_app(finder: AnswerFinder, password: str | None = None) -> gr.Blocks:
         raise ConfigError("the rebuild password must not be empty")
     gate = PasswordGate(password)
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
+        ready = practice_tab.start(finder.config, per_browser)
         with gr.Tabs(elem_id="rag-tabs") as tabs:
             with gr.Tab("搜索 Search", id="search", elem_id="rag-tab-search"):
                 parts = _layout(password, finder.parts)
-            practice = practice_tab.build(demo, finder.config)
+            practice = practice_tab.build(demo, ready)
             if practice is not None:
                 mock_tab.build(demo, finder, practice)
         _wire(demo, parts, _Handlers(finder, gate))
@@ -296,9 +298,14 @@ def watch_corpus(finder: AnswerFinder, stop: threading.Event | None = None) -> t
     return thread
 
 
-def exposure_warnings(host: str, share: bool, password: str | None) -> list[str]:
-    """What to tell the person starting the server about who else could rebuild the index."""
+def exposure_warnings(host: str, share: bool, password: str | None, per_browser: bool | None = None) -> list[str]:
+    """What to tell the person starting the server about who else could rebuild the index or use one
+    practice history (``per_browser`` None: what the server chooses by itself, one per browser when shared)."""
     warnings = []
+    shared = share or host not in LOCAL_HOSTS
+    if shared and per_browser is False:
+        warnings.append("--history single on a server others can reach: every visitor can read, add to and delete "
+                        "the one practice history; use --history per-browser.")
     if password is None and share:
         warnings.append("--share makes a public link: anyone with it may rebuild the index; set a password.")
     if password is None and host not in LOCAL_HOSTS:
@@ -314,18 +321,28 @@ def serve(
     watch: bool = False,
     password: str | None = None,
     refresh: bool = True,
+    per_browser: bool | None = None,
 ) -> None:
-    """Build or refresh the index if needed, then serve the page and the JSON API until interrupted."""
+    """Build or refresh the index if needed, then serve the page and the JSON API until interrupted.
+
+    ``per_browser`` None: one practice history per browser when others can reach the server (another
+    host, a share link), else the one ``rag practice`` uses.
+    """
     if password is not None and not password:
         raise ConfigError("the rebuild password must not be empty")
-    for warning in exposure_warnings(host, share, password):
-        print(f"rag serve: {warning} (RAG_PASSWORD, --password-file or --password)", file=sys.stderr)
+    for warning in exposure_warnings(host, share, password, per_browser):
+        hint = "" if warning.startswith("--history") else " (RAG_PASSWORD, --password-file or --password)"
+        print(f"rag serve: {warning}{hint}", file=sys.stderr)
+    if per_browser is None:
+        per_browser = share or host not in LOCAL_HOSTS
     finder = AnswerFinder(config, refresh=refresh)
     if watch:
         watch_corpus(finder)
-    demo = build_app(finder, password)
+    demo = build_app(finder, password, per_browser)
     launch(demo, host, port, share, block=False)
     print(f"Serving the answer finder at {demo.local_url}" + (f" and {demo.share_url}" if demo.share_url else ""))
     print(f"JSON API at {demo.local_url}api/ (OpenAPI description: {demo.local_url}api/openapi.json)")
+    where = "one per browser (data/practice-browsers/)" if per_browser else "one, shared with `rag practice`"
+    print(f"Practice history: {where}")
     print("Press Ctrl+C to stop.", flush=True)
     demo.block_thread()

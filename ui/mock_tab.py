@@ -57,24 +57,25 @@ class _Handlers:
     def __init__(self, finder: AnswerFinder, tab: PracticeTab):
         self.finder = finder
         self.tab = tab
-        self._rounds: OrderedDict[str, MockRound] = OrderedDict()
+        self._rounds: OrderedDict[str, tuple[str, MockRound]] = OrderedDict()  # id: (token, round)
         self._lock = threading.Lock()
 
-    def _round(self, round_id: str | None) -> MockRound:
+    def _round(self, token: str | None, round_id: str | None) -> MockRound:
+        """The round this page started (a round is answered only with the history token it began with)."""
         with self._lock:
-            mock = self._rounds.get(round_id or "")
-        if mock is None:
+            owner, mock = self._rounds.get(round_id or "", (None, None))
+        if mock is None or owner != (token or ""):
             raise PracticeInputError(GONE)
         return mock
 
     @shows_problems
-    def start(self, count: object, part: object):
+    def start(self, token: str | None, count: object, part: object):
         """A new round: its first question shown, the clock started, log and report cleared."""
         try:
             size = question_count(count)
             number = parse_part(part, self.tab.handlers.parts())
             mock = plan_round(
-                self.tab.practice, size, number, lambda q: self.finder.search(q, SEARCHED_SECTIONS),
+                self.tab.handlers.mine(token), size, number, lambda q: self.finder.search(q, SEARCHED_SECTIONS),
                 self.finder.searcher.verdict_rule,
             )
         except PracticeInputError as exc:
@@ -82,7 +83,7 @@ class _Handlers:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         round_id = uuid.uuid4().hex
         with self._lock:
-            self._rounds[round_id] = mock
+            self._rounds[round_id] = (token or "", mock)
             while len(self._rounds) > ROUNDS_KEPT:
                 self._rounds.popitem(last=False)
         return round_id, self._question(mock), time.time(), "", "", ""
@@ -107,43 +108,43 @@ class _Handlers:
             items.append(f'<li>{title} — 覆盖率 coverage <b>{submission.feedback.coverage}</b> · missed: {missed}</li>')
         return f'<ol class="mk-log">{"".join(items)}</ol>' if items else ""
 
-    def _after(self, mock: MockRound):
+    def _after(self, token: str | None, mock: MockRound):
         """Values after an answer or a skip: the next question, or the report when the round is done."""
         report = self._report(mock) if mock.done else ""
-        return self._question(mock), time.time(), "", self._log(mock), report, self.tab.handlers.progress()
+        return self._question(mock), time.time(), "", self._log(mock), report, self.tab.handlers.progress(token)
 
-    def answer(self, round_id: str | None, text: str, started: float | None):
+    def answer(self, token: str | None, round_id: str | None, text: str, started: float | None):
         try:
-            mock = self._round(round_id)
+            mock = self._round(token, round_id)
             mock.answer(text or "", time.time() - started if started else None)
         except PracticeInputError as exc:
             gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         except (HistoryError, RagError) as exc:
             raise gr.Error(toast(str(exc))) from exc
-        return self._after(mock)
+        return self._after(token, mock)
 
     @shows_problems
-    def skip(self, round_id: str | None):
+    def skip(self, token: str | None, round_id: str | None):
         try:
-            mock = self._round(round_id)
+            mock = self._round(token, round_id)
         except PracticeInputError as exc:
             gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         mock.skip()
-        return self._after(mock)
+        return self._after(token, mock)
 
     @shows_problems
-    def end(self, round_id: str | None):
+    def end(self, token: str | None, round_id: str | None):
         """End the round now: the report of what was answered."""
         try:
-            mock = self._round(round_id)
+            mock = self._round(token, round_id)
         except PracticeInputError as exc:
             gr.Warning(toast(str(exc)))
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         while not mock.done:
             mock.skip()
-        return self._after(mock)
+        return self._after(token, mock)
 
     def _report(self, mock: MockRound) -> str:
         report = mock.report()
@@ -190,12 +191,13 @@ def _layout(parts: tuple[int, ...]) -> _Parts:
 def _wire(p: _Parts, h: _Handlers, tab: PracticeTab) -> None:
     private = dict(api_visibility="private", concurrency_id="practice", concurrency_limit=2)
     progress = tab.parts.progress
-    p.start_btn.click(h.start, inputs=[p.count, p.part],
+    token = tab.token
+    p.start_btn.click(h.start, inputs=[token, p.count, p.part],
                       outputs=[p.round_id, p.shown, p.started, p.answer, p.log, p.report], **private)
     after = [p.shown, p.started, p.answer, p.log, p.report, progress]
-    p.submit_btn.click(h.answer, inputs=[p.round_id, p.answer, p.started], outputs=after, **private)
-    p.skip_btn.click(h.skip, inputs=[p.round_id], outputs=after, **private)
-    p.end_btn.click(h.end, inputs=[p.round_id], outputs=after, **private)
+    p.submit_btn.click(h.answer, inputs=[token, p.round_id, p.answer, p.started], outputs=after, **private)
+    p.skip_btn.click(h.skip, inputs=[token, p.round_id], outputs=after, **private)
+    p.end_btn.click(h.end, inputs=[token, p.round_id], outputs=after, **private)
     p.timer_btn.click(None, inputs=[p.seconds], outputs=None, js=countdown_js("mk-countdown"),
                       api_visibility="private")
 

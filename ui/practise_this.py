@@ -64,7 +64,7 @@ def wire(offer_: Offer, data: gr.JSON, part: gr.Radio, tabs: gr.Tabs, tab: Pract
     private = dict(api_visibility="private")
     data.change(offer, inputs=[data], outputs=[offer_.button, offer_.note], show_progress="hidden", **private)
 
-    def practise(searched: dict | None, part_value: object = "all"):
+    def practise(token: str | None, searched: dict | None, part_value: object = "all"):
         query = searched.get("query") if isinstance(searched, dict) else None
         skip = tuple(gr.skip() for _ in range(len(tab.show_outputs()) + 1))
         if not query:
@@ -72,13 +72,13 @@ def wire(offer_: Offer, data: gr.JSON, part: gr.Radio, tabs: gr.Tabs, tab: Pract
             return skip
         try:
             response = finder.search(query, SEARCHED_SECTIONS, parse_part(part_value, finder.parts))
-            reference = tab.practice.from_search(response, finder.searcher.verdict_rule)
+            reference = tab.handlers.mine(token).from_search(response, finder.searcher.verdict_rule)
         except PracticeInputError as exc:
             gr.Warning(toast(str(exc)))
             return skip
         except (HistoryError, RagError) as exc:
             raise gr.Error(toast(str(exc))) from exc
-        return (gr.Tabs(selected="practice"), *tab.handlers.show(reference))
+        return (gr.Tabs(selected="practice"), *tab.handlers.show(token, reference))
 
-    offer_.button.click(practise, inputs=[data, part], outputs=[tabs, *tab.show_outputs()],
+    offer_.button.click(practise, inputs=[tab.token, data, part], outputs=[tabs, *tab.show_outputs()],
                         concurrency_id="practice", concurrency_limit=2, **private)

@@ -193,6 +193,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         watch=args.watch,
         password=password,
         refresh=not args.no_rebuild,
+        per_browser={"auto": None, "per-browser": True, "single": False}[args.history],
     )
     return 0
 
@@ -254,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     secret.add_argument("--password-file", help="read the rebuild password from this file (first line)")
     p.add_argument("--no-rebuild", action="store_true", help="do not refresh the index at start")
+    p.add_argument(
+        "--history", choices=("auto", "per-browser", "single"), default="auto",
+        help="practice history: one per browser, or one for everyone (auto: per browser when others can reach "
+             "the server, i.e. another --host or --share)",
+    )
     p.set_defaults(func=cmd_serve)
 
     from .mock import add_command as add_mock_command
