@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -28,8 +29,12 @@ class RankedSection:
 class SectionMap:
     """Which section each chunk leads to, and each section's pieces, built once per index."""
 
+    MEMO_SIZE = 64  # (side, view) results remembered: a few queries' worth, across threads
+
     def __init__(self, chunks: Sequence[Chunk]):
         self.chunks = chunks
+        self._memo: dict[tuple, tuple[dict, dict]] = {}
+        self._memo_lock = threading.Lock()
         self.section_of: list[SectionKey | None] = []
         self.pieces: dict[SectionKey, list[int]] = {}
         self.role: dict[SectionKey, str] = {}
@@ -45,6 +50,29 @@ class SectionMap:
 
     def per_section(self, side: dict[int, float], kind: str | None = None) -> dict[SectionKey, float]:
         """The best score of each section over its chunks (of one kind, ``section`` or ``section_question``)."""
+        return self._remembered(side, ("section", kind), self._per_section)
+
+    def per_question(self, side: dict[int, float], kinds: tuple[str, ...] | None = None) -> dict[str, float]:
+        """The best score of each question over its chunks (of ``kinds``, default all)."""
+        return self._remembered(side, ("question", kinds), self._per_question)
+
+    def _remembered(self, side: dict[int, float], what: tuple, compute: Callable) -> dict:
+        """``compute(side, what[1])``, remembered for the last few sides: one query ranks the same retriever
+        scores several ways (fused, keyword alone, embeddings alone, the verdict's signals). An entry keeps
+        its side alive and is used only for that very object, so no other query's scores can match it."""
+        key = (id(side), what)
+        with self._memo_lock:
+            hit = self._memo.get(key)
+        if hit is not None and hit[0] is side:
+            return hit[1]
+        result = compute(side, what[1])
+        with self._memo_lock:
+            self._memo[key] = (side, result)
+            while len(self._memo) > self.MEMO_SIZE:
+                del self._memo[next(iter(self._memo))]
+        return result
+
+    def _per_section(self, side: dict[int, float], kind: str | None) -> dict[SectionKey, float]:
         best: dict[SectionKey, float] = {}
         for position, score in side.items():
             key = self.section_of[position]
@@ -54,8 +82,7 @@ class SectionMap:
                 best[key] = score
         return best
 
-    def per_question(self, side: dict[int, float], kinds: tuple[str, ...] | None = None) -> dict[str, float]:
-        """The best score of each question over its chunks (of ``kinds``, default all)."""
+    def _per_question(self, side: dict[int, float], kinds: tuple[str, ...] | None) -> dict[str, float]:
         best: dict[str, float] = {}
         for position, score in side.items():
             chunk = self.chunks[position]
@@ -95,8 +122,10 @@ def rank_sections(
     by_question: dict[str, float],
     question_weight: float,
     meta_weight: float,
+    depth: int | None = None,
 ) -> list[RankedSection]:
-    """All sections any retriever found, best first.
+    """All sections any retriever found, best first (only the first ``depth`` when given: ordering every
+    section is cheap, describing each one is not).
 
     Each retriever votes twice per section, once by the section's text and once by the questions it
     answers (``section_question`` chunks), and the section's question adds its own fused vote, so
@@ -111,6 +140,7 @@ def rank_sections(
         by_question: the fused question-level scores (``rank_questions``).
         question_weight: weight of the question-level vote.
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
+        depth: how many of the best sections to return (None: all).
     """
     votes = [sections.per_section(side, kind) for side in sides for kind in ("section", "section_question")]
     fused = fuse(votes, [w for w in weights for _ in range(2)])
@@ -121,12 +151,13 @@ def rank_sections(
         * (meta_weight if sections.role[key] == ROLE_META else 1.0)
         for key in candidates
     }
+    order = sorted(fused, key=lambda k: (-fused[k], k))[:depth]  # ties in a stable order
     similarity = [sections.per_section(side) for side in dense]
     shown_by = fuse(sides, weights)
     return [
         RankedSection(key, sections.piece_to_show(key, shown_by), mean_over_embedders(similarity, key),
                       sections.role[key])
-        for key in sorted(fused, key=lambda k: (-fused[k], k))  # ties in a stable order
+        for key in order
     ]
 
 

@@ -253,13 +253,15 @@ class Searcher:
         return self._in_part(bm25, part)
 
     def _rank(
-        self, sides: list[dict[int, float]], weights: list[float], dense: list[dict[int, float]]
+        self, sides: list[dict[int, float]], weights: list[float], dense: list[dict[int, float]],
+        depth: int | None = None,
     ) -> tuple[dict[str, float], list[RankedSection]]:
-        """The fused question scores and the ranked sections of these retrievers' chunk scores."""
+        """The fused question scores and the ranked sections (the first ``depth``) of these retrievers'
+        chunk scores."""
         by_question = rank_questions(self.sections, sides, weights, self._fuse)
         ranked = rank_sections(
             self.sections, sides, weights, self._fuse, dense, by_question,
-            self.config.question_weight, self.config.meta_weight,
+            self.config.question_weight, self.config.meta_weight, depth,
         )
         return by_question, ranked
 
@@ -270,9 +272,10 @@ class Searcher:
         tokens = tokenize(strip_framing(query))
         dense = [self._in_part(side, part) for side in dense]
         keyword = self._keyword_side(topic_terms(tokens), self.glossary.expand(query, tokens), part)
-        # The keyword and the embedding rankings, each on its own, for how far they agree (a verdict signal).
-        by_keyword = self._rank([keyword], [1.0], dense)
-        by_meaning = self._rank(dense, [1.0] * len(dense), dense)
+        # The keyword and the embedding rankings, each on its own, for how far they agree (a verdict signal):
+        # only their top sections are needed, unless one of them is the ranking asked for.
+        by_keyword = self._rank([keyword], [1.0], dense, None if mode == "bm25" else AGREEMENT_DEPTH)
+        by_meaning = self._rank(dense, [1.0] * len(dense), dense, None if mode == "dense" else AGREEMENT_DEPTH)
         if mode == "bm25":
             by_question, ranked = by_keyword
         elif mode == "dense":
