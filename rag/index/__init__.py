@@ -1,0 +1,1 @@
+"""The index: chunking answers, the embedders, the stored builds (FAISS + BM25) and building them."""
