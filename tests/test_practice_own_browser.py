@@ -70,7 +70,7 @@ def test_none_offers_no_practice(page):
 
 
 def test_mock_round_of_three_to_its_report(page, practice_server):  # noqa: F811
-    page.get_by_role("tab", name="模拟面试 Mock round").click()
+    page.get_by_role("tab", name="模拟面试 Mock").click()
     slider = page.locator("#mk-count input[type='number']")
     slider.fill("3")
     slider.press("Enter")

@@ -204,6 +204,6 @@ def _wire(p: _Parts, h: _Handlers, tab: PracticeTab) -> None:
 
 def build(demo: gr.Blocks, finder: AnswerFinder, tab: PracticeTab) -> None:
     """Add the Mock round tab (call inside the page's ``gr.Tabs``, after the Practice tab)."""
-    with gr.Tab("模拟面试 Mock round", id="mock", elem_id="mk-tab"):
+    with gr.Tab("模拟面试 Mock", id="mock", elem_id="mk-tab"):  # short: three tabs fit a 390 px phone
         h = _Handlers(finder, tab)
         _wire(_layout(h.tab.handlers.parts()), h, tab)

@@ -41,8 +41,8 @@ class Offer:
 def layout() -> Offer:
     """The offer, hidden until a search has a verdict (call where it should appear on the search tab)."""
     with gr.Row(elem_id="rag-practise-row", equal_height=True):
-        button = gr.Button("练习这道题 Practise this", visible=False, scale=0, min_width=220, elem_id="rag-practise")
-        note = gr.HTML("", elem_id="rag-practise-note")
+        button = gr.Button("练习这道题 Practise this", visible=False, scale=0, min_width=180, elem_id="rag-practise")
+        note = gr.HTML("", min_width=160, elem_id="rag-practise-note")
     return Offer(button, note)
 
 

@@ -3,7 +3,7 @@
 CSS = """
 .gradio-container { max-width: 980px !important; margin: 0 auto !important; }
 #rag-title h1 { margin-bottom: .2em; }
-#rag-ask, #rag-controls { flex-wrap: wrap; gap: 8px; }
+#rag-ask, #rag-controls, #rag-practise-row { flex-wrap: wrap; gap: 8px; }
 #rag-ask { align-items: flex-end; }
 #rag-search { align-self: flex-end; min-height: 46px; margin-bottom: 12px; }
 
