@@ -11,14 +11,14 @@ import bm25s
 import numpy as np
 
 from ..bank.asked import asked_path
-from .chunking import CHUNKING_VERSION, Chunk, chunk_document
-from ..config import Config
 from ..bank.corpus import NOT_COVERED_FILE, load_corpus, read_glossary, read_not_covered
-from .embedders import Embedder, get_embedder
-from ..errors import CorpusError, IndexNotFound
 from ..bank.glossary import GLOSSARY_FILE
-from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
+from ..config import Config
+from ..errors import CorpusError, IndexNotFound
 from ..text.tokenize import TOKENIZER_VERSION, tokenize
+from .chunking import CHUNKING_VERSION, Chunk, chunk_document
+from .embedders import Embedder, get_embedder
+from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
 
 Progress = Callable[[float, str], None]
 EMBED_BATCH = 32

@@ -28,8 +28,8 @@ import bm25s
 import faiss
 import numpy as np
 
-from .chunking import Chunk
 from ..errors import IndexNotFound
+from .chunking import Chunk
 
 FORMAT_VERSION = 1
 HNSW_MIN_VECTORS = 20_000  # below this a flat index is exact and fast enough
