@@ -41,14 +41,23 @@ def practice_server(request, tmp_path_factory, real_index, practice_vectors):
         demo.close()
 
 
-@pytest.fixture
-def page(browser, practice_server):  # noqa: F811
+def open_page(browser, url: str, practice: bool = True):  # noqa: F811
+    """A fresh browser context on the page (its own localStorage), on the Practice tab when ``practice``."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(practice_server.url)
-    page.get_by_role("tab", name="练习 Practice").click()
-    page.locator("#pr-shown .pr-question[data-qid]").wait_for()
+    page.goto(url)
+    if practice:
+        page.get_by_role("tab", name="练习 Practice").click()
+        page.locator("#pr-shown .pr-question[data-qid]").wait_for()
+    else:
+        page.locator("#rag-question textarea").wait_for()
+    return context, page
+
+
+@pytest.fixture
+def page(browser, practice_server):  # noqa: F811
+    context, page = open_page(browser, practice_server.url)
     yield page
     context.close()
 

@@ -5,21 +5,11 @@ from __future__ import annotations
 import pytest
 
 from rag.practice.history import History
-from tests.test_practice_browser import ANSWER, choose, practice_server  # noqa: F401  (module-scoped fixture)
-from tests.test_ui_browser import TIMEOUT_MS, browser  # noqa: F401  (module-scoped fixture)
+from tests.test_practice_browser import ANSWER, choose, open_page, practice_server  # noqa: F401  (fixture)
+from tests.test_ui_browser import browser  # noqa: F401  (module-scoped fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 PER_BROWSER = True  # the practice_server fixture serves one history per browser
-
-
-def open_practice(browser, url):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(url)
-    page.get_by_role("tab", name="练习 Practice").click()
-    page.locator("#pr-shown .pr-question[data-qid]").wait_for()
-    return context, page
 
 
 def attempts_shown(page, qid: str) -> str:
@@ -27,8 +17,8 @@ def attempts_shown(page, qid: str) -> str:
 
 
 def test_two_browsers_keep_their_own_histories(browser, practice_server):  # noqa: F811
-    alice, alice_page = open_practice(browser, practice_server.url)
-    bob, bob_page = open_practice(browser, practice_server.url)
+    alice, alice_page = open_page(browser, practice_server.url)
+    bob, bob_page = open_page(browser, practice_server.url)
     try:
         choose(alice_page, "2.5")
         alice_page.locator("#pr-answer textarea").fill(ANSWER)

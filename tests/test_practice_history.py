@@ -49,6 +49,18 @@ for i in range(int(sys.argv[3])):
     print(i + 1, flush=True)
 """
 
+def kill_after(process: subprocess.Popen, count: int) -> int:
+    """Read the child's commit counter until it reaches ``count``, SIGKILL it; the last count printed."""
+    committed = 0
+    for line in process.stdout:
+        committed = int(line)
+        if committed >= count:
+            break
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    return committed
+
+
 HOLD_OPEN = WRITER + """
 import sqlite3, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -131,14 +143,7 @@ def test_kill_during_a_write_keeps_every_committed_attempt(tmp_path):
 
 def test_kill_in_a_stream_of_writes(tmp_path):
     path = tmp_path / "practice.sqlite3"
-    process = child(WRITER, str(path), "stream", "100000")
-    committed = 0
-    for line in process.stdout:
-        committed = int(line)
-        if committed >= 20:
-            break
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    committed = kill_after(child(WRITER, str(path), "stream", "100000"), 20)
     stored = len(History(path).attempts())
     assert committed <= stored <= committed + 2  # printed after each commit; one more may have committed
     with sqlite3.connect(path) as db:
@@ -248,14 +253,7 @@ for i in range(int(sys.argv[2])):
 
 def test_kill_while_own_questions_are_saved(tmp_path):
     path = tmp_path / "practice.sqlite3"
-    process = child(OWN_WRITER, str(path), "100000")
-    committed = 0
-    for line in process.stdout:
-        committed = int(line)
-        if committed >= 15:
-            break
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
+    committed = kill_after(child(OWN_WRITER, str(path), "100000"), 15)
     history = History(path)
     owns = history.own_questions()
     assert committed <= len(owns) <= committed + 1  # an own question is stored before its first attempt

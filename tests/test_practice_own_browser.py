@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from tests.test_practice_browser import practice_server  # noqa: F401  (module-scoped fixture)
-from tests.test_ui_browser import TIMEOUT_MS, browser  # noqa: F401  (module-scoped fixture)
+from tests.test_practice_browser import open_page, practice_server  # noqa: F401  (module-scoped fixture)
+from tests.test_ui_browser import browser  # noqa: F401  (module-scoped fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
 
@@ -19,11 +19,7 @@ COST = (
 
 @pytest.fixture
 def page(browser, practice_server):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(practice_server.url)
-    page.locator("#rag-question textarea").wait_for()
+    context, page = open_page(browser, practice_server.url, practice=False)
     yield page
     context.close()
 

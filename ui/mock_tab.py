@@ -19,14 +19,15 @@ import gradio as gr
 from rag import AnswerFinder, RagError
 from rag.practice import HistoryError, PracticeInputError
 from rag.practice.mock import DEFAULT_QUESTIONS, MAX_QUESTIONS, MIN_QUESTIONS, MockRound, plan_round, question_count
+from rag.practice.own import SEARCHED_SECTIONS
 
 from . import practice_render
 from .parts import parse_part, part_choices
-from .practice_tab import DEFAULT_SECONDS, PracticeTab, countdown_js, shows_problems
+from .practice_tab import DEFAULT_SECONDS, PracticeTab, countdown_js, shows_problems, unchanged
 from .render import esc, markdown_html, toast
 
 ROUNDS_KEPT = 64  # rounds in progress kept on the server (the oldest is dropped first)
-SEARCHED_SECTIONS = 6
+OUTPUTS = 6  # every event of the tab sets six components (see _wire)
 GONE = "这一轮已不在服务器上 This round is no longer on the server (it was restarted, or many rounds started since): " \
     "start a new one. Your answers so far are saved."
 IDLE = '<div class="pr-question pr-muted">选好题数，点“开始” Choose how many questions and press Start.</div>'
@@ -79,8 +80,7 @@ class _Handlers:
                 self.finder.searcher.verdict_rule,
             )
         except PracticeInputError as exc:
-            gr.Warning(toast(str(exc)))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return unchanged(str(exc), OUTPUTS)
         round_id = uuid.uuid4().hex
         with self._lock:
             self._rounds[round_id] = (token or "", mock)
@@ -94,8 +94,7 @@ class _Handlers:
             return '<div class="pr-question pr-muted">本轮结束 The round is over: the report is below.</div>'
         head = f'<div class="mk-step">第 {mock.position + 1} / {len(mock.questions)} 题 Question ' \
             f'{mock.position + 1} of {len(mock.questions)}</div>'
-        why = "follow-up" if question.kind == "follow-up" else question.kind
-        return head + practice_render.question_html(question.reference, why)
+        return head + practice_render.question_html(question.reference, question.kind)
 
     def _log(self, mock: MockRound) -> str:
         items = []
@@ -118,8 +117,7 @@ class _Handlers:
             mock = self._round(token, round_id)
             mock.answer(text or "", time.time() - started if started else None)
         except PracticeInputError as exc:
-            gr.Warning(toast(str(exc)))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return unchanged(str(exc), OUTPUTS)
         except (HistoryError, RagError) as exc:
             raise gr.Error(toast(str(exc))) from exc
         return self._after(token, mock)
@@ -129,8 +127,7 @@ class _Handlers:
         try:
             mock = self._round(token, round_id)
         except PracticeInputError as exc:
-            gr.Warning(toast(str(exc)))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return unchanged(str(exc), OUTPUTS)
         mock.skip()
         return self._after(token, mock)
 
@@ -140,8 +137,7 @@ class _Handlers:
         try:
             mock = self._round(token, round_id)
         except PracticeInputError as exc:
-            gr.Warning(toast(str(exc)))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return unchanged(str(exc), OUTPUTS)
         while not mock.done:
             mock.skip()
         return self._after(token, mock)

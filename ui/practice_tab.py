@@ -33,6 +33,12 @@ UNAVAILABLE = "练习暂不可用 Practice is unavailable: {error}"
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
+def unchanged(message: str, outputs: int) -> tuple:
+    """Warn with ``message`` (escaped) and leave an event's ``outputs`` components as they are."""
+    gr.Warning(toast(message))
+    return tuple(gr.skip() for _ in range(outputs))
+
+
 def shows_problems(handler: Handler) -> Handler:
     """A page handler whose corpus or history problems reach the page as an escaped message (not a
     blank "Error"); invalid input is the handler's own business."""

@@ -13,13 +13,13 @@ import gradio as gr
 
 from rag import AnswerFinder, RagError
 from rag.practice import HistoryError, PracticeInputError
+from rag.practice.own import SEARCHED_SECTIONS
 from rag.search.verdict import MATCH, RELATED
 
 from .parts import parse_part
-from .practice_tab import PracticeTab
+from .practice_tab import PracticeTab, unchanged
 from .render import esc, toast
 
-SEARCHED_SECTIONS = 6  # results looked at for a question of your own (at most four pass the related bar)
 OFFERS = {
     MATCH: "这是题库里的题 A prepared question: practise the bank's question {qid} and see which key points you cover.",
     RELATED: (
@@ -66,16 +66,14 @@ def wire(offer_: Offer, data: gr.JSON, part: gr.Radio, tabs: gr.Tabs, tab: Pract
 
     def practise(token: str | None, searched: dict | None, part_value: object = "all"):
         query = searched.get("query") if isinstance(searched, dict) else None
-        skip = tuple(gr.skip() for _ in range(len(tab.show_outputs()) + 1))
+        outputs = len(tab.show_outputs()) + 1
         if not query:
-            gr.Warning("先搜索一个问题 Search a question first.")
-            return skip
+            return unchanged("先搜索一个问题 Search a question first.", outputs)
         try:
             response = finder.search(query, SEARCHED_SECTIONS, parse_part(part_value, finder.parts))
             reference = tab.handlers.mine(token).from_search(response, finder.searcher.verdict_rule)
         except PracticeInputError as exc:
-            gr.Warning(toast(str(exc)))
-            return skip
+            return unchanged(str(exc), outputs)
         except (HistoryError, RagError) as exc:
             raise gr.Error(toast(str(exc))) from exc
         return (gr.Tabs(selected="practice"), *tab.handlers.show(token, reference))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..config import Config
 from ..practice import Practice, PracticeInputError
-from ..practice.mock import DEFAULT_QUESTIONS, KINDS, MAX_QUESTIONS, MIN_QUESTIONS, plan_round
+from ..practice.mock import DEFAULT_QUESTIONS, MAX_QUESTIONS, MIN_QUESTIONS, plan_round
+from ..practice.own import SEARCHED_SECTIONS
 from .practice import _show_question
 
 SEPARATOR = "---"
@@ -45,8 +46,8 @@ def cmd_mock(config: Config, args: argparse.Namespace) -> int:
     practice = Practice(config)
     searcher = open_searcher(config)
     try:
-        mock = plan_round(practice, args.n, args.part, lambda q: searcher.search(q, k=6), searcher.verdict_rule,
-                          args.seed)
+        mock = plan_round(practice, args.n, args.part, lambda q: searcher.search(q, k=SEARCHED_SECTIONS),
+                          searcher.verdict_rule, args.seed)
     except PracticeInputError as exc:
         print(f"rag mock: {exc}", file=sys.stderr)
         return 2
@@ -58,7 +59,7 @@ def cmd_mock(config: Config, args: argparse.Namespace) -> int:
               f"每题答完另起一行输入 {SEPARATOR}。", file=sys.stderr)
     while (question := mock.current) is not None:
         print(f"\n[{mock.position + 1}/{len(mock.questions)}] ", end="", file=out)
-        _show_question(question.reference, question.kind if question.kind in KINDS else "chosen", out)
+        _show_question(question.reference, question.kind, out)
         start = time.monotonic()
         answer = next(given, None)
         if answer is None:

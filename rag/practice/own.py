@@ -20,6 +20,7 @@ from .keypoints import Reference
 
 OWN_PREFIX = "own-"
 MAX_POINTS = 4  # a two-minute answer makes three or four points
+SEARCHED_SECTIONS = 6  # results looked at for a question of your own (at most MAX_POINTS pass the related bar)
 FOLLOW_UP_POINTS = 3
 SEARCH = "search"
 FOLLOW_UP = "follow-up"

@@ -171,14 +171,19 @@ class Practice:
         chosen, reason = next_question(candidates, self.history.due_dates(), now_utc())
         return self.question(chosen), reason
 
+    @staticmethod
+    def _visible(answer: object) -> tuple[str, bool]:
+        """The answer with the query cleaner's rules, line breaks kept: (text, whether anything was removed)."""
+        raw = answer if isinstance(answer, str) else ""
+        return strip_invisible(raw.replace("\r\n", "\n"), keep_lines=True)
+
     def clean(self, answer: str) -> tuple[str, str]:
         """The answer to score and a notice (characters removed, truncation), or an error for an empty one.
 
         The query cleaner's rules apply (line breaks kept): control, format and lone-surrogate characters
         are removed, so an answer of only invisible characters is empty and nothing is stored.
         """
-        raw = answer if isinstance(answer, str) else ""
-        text, removed = strip_invisible(raw.replace("\r\n", "\n"), keep_lines=True)
+        text, removed = self._visible(answer)
         text = text.strip()
         if not text:
             raise PracticeInputError(EMPTY_ANSWER)
@@ -197,8 +202,7 @@ class Practice:
 
         Nothing is stored; returns how many sentences are ready (0 for an empty answer).
         """
-        raw = answer if isinstance(answer, str) else ""
-        text = strip_invisible(raw.replace("\r\n", "\n"), keep_lines=True)[0].lstrip()
+        text = self._visible(answer)[0].lstrip()
         text = text[: self.config.practice_max_answer_chars]  # the end stays: it tells a finished sentence
         return self.scorer().prepare(text) if text.strip() else 0
 
