@@ -114,6 +114,38 @@ def bench_throughput(searcher: Searcher) -> None:
         print(f"{label:<32}{rate:>12.1f}{query_ms:>10.1f}")
 
 
+SPIN_PROBE = """
+import sys, time
+from benchmarks.common import REPO, eval_queries, latencies_ms, p50_p95
+from rag import load_config, open_searcher
+searcher = open_searcher(load_config(REPO / "rag.yaml", index=sys.argv[1], corpus=sys.argv[2]), refresh=False)
+p50, p95 = p50_p95(latencies_ms(searcher.search, eval_queries()[:150]))
+passages = [c.embed_text for c in searcher.chunks if c.kind == "section"][:48]
+start = time.perf_counter()
+searcher.embedders[0].encode_passages(passages)
+print(p50, p95, len(passages) / (time.perf_counter() - start))
+"""
+
+
+def bench_openmp_wait(index_dir: Path, corpus: Path, rounds: int = 2) -> None:
+    """Warm hybrid latency and passage rate with the OpenMP workers' short spin (rag/__init__.py) and
+    without it (GOMP_SPINCOUNT=0, purely passive waiting), in alternating processes so that both see the
+    same machine."""
+    section(f"OpenMP waiting: short spin vs none, alternating processes ({rounds} rounds each)")
+    print(f"{'GOMP_SPINCOUNT':<16}{'hybrid p50':>11}{'p95':>8}{'passages/s':>12}")
+    for _ in range(rounds):
+        for spin in (None, "0"):
+            env = {**os.environ, "PYTHONPATH": str(REPO)}
+            env.pop("GOMP_SPINCOUNT", None)
+            if spin is not None:
+                env["GOMP_SPINCOUNT"] = spin
+            out = subprocess.run([sys.executable, "-c", SPIN_PROBE, str(index_dir), str(corpus)],
+                                 capture_output=True, text=True, env=env, cwd=REPO, check=True)  # fmt: skip
+            p50, p95, rate = map(float, out.stdout.split())
+            label = "0 (passive)" if spin else "default (rag)"
+            print(f"{label:<16}{p50:>11.1f}{p95:>8.1f}{rate:>12.1f}")
+
+
 def perturb(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Real chunk embeddings plus Gaussian noise, renormalised: stand-ins for unseen passages."""
     noisy = vectors + rng.normal(0, 0.35 / np.sqrt(vectors.shape[1]), vectors.shape).astype(np.float32)
@@ -176,6 +208,7 @@ def main() -> None:
         searcher = bench_build_and_queries(index_dir, corpus)
         bench_cold_start(index_dir, corpus)
         bench_incremental(index_dir, corpus)
+        bench_openmp_wait(index_dir, corpus)
         bench_throughput(searcher)
         bench_scale(searcher)
     section("memory")
