@@ -89,7 +89,7 @@ def test_without_a_spoken_version(tmp_path):
 def test_labels_find_key_points_by_heading_prefix():
     doc = next(d for d in load_corpus(REPO_CORPUS) if d.id == "3.4")
     ref = reference_of(doc)
-    assert [k.title for k in ref.find("结果")] == ["结果：准确率提升与流程沉淀"]
+    assert [k.title for k in ref.find("结果")] == ["结果：指标和留下的流程"]
     assert ref.find("不存在") == []
 
 
