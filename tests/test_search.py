@@ -195,3 +195,11 @@ def test_an_off_domain_interview_question_gets_none(real_searcher, query):
     response = real_searcher.search(query)
     assert response.verdict == "none"
     assert "does not answer" in response.reason or "close enough" in response.reason
+
+
+def test_every_answer_is_a_match_for_its_own_question(real_searcher):
+    """Each answer in the bank (Part 4's too) is told `match` for its own question and leads the results."""
+    questions = sorted({(c.question_id, c.question) for c in real_searcher.chunks})
+    responses = real_searcher.search_batch([text for _, text in questions], k=3)
+    missed = [qid for (qid, _), r in zip(questions, responses) if r.verdict != "match" or r.question_ids[0] != qid]
+    assert len(questions) >= 27 and not missed
