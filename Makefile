@@ -28,8 +28,8 @@ test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q
 
 eval: $(VENV)/.installed
-	$(VENV)/bin/rag eval eval/dev.yaml eval/sections-dev.yaml eval/sections-dev2.yaml eval/real-dev.yaml --calibrate
-	$(VENV)/bin/rag eval eval/heldout.yaml eval/rephrasings-final.yaml eval/sections-heldout.yaml eval/sections-final.yaml eval/real-report.yaml
+	$(VENV)/bin/rag eval eval/dev.yaml eval/sections-dev.yaml eval/sections-dev2.yaml eval/real-dev.yaml eval/part4-rephrasings-dev.yaml --calibrate
+	$(VENV)/bin/rag eval eval/heldout.yaml eval/rephrasings-final.yaml eval/sections-heldout.yaml eval/sections-final.yaml eval/real-report.yaml eval/part4-rephrasings.yaml
 	$(VENV)/bin/rag eval-practice eval/practice.yaml eval/practice-heldout.yaml
 
 bench: $(VENV)/.installed-dev
