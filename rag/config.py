@@ -52,6 +52,8 @@ class Config:
         max_query_chars: longer queries are truncated (with a notice).
         max_file_bytes: corpus files larger than this are rejected.
         data_dir: folder of the practice history (``practice.sqlite3``) and cached practice vectors.
+        seed_vectors: folder of vectors shipped with the project (``rag index --save-seed``): a build takes
+            a chunk's vector from it when the embedder version and the text are the same (``rag.index.seed``).
         practice_max_answer_chars: longer practice answers are truncated (with a notice).
         practice_partly_threshold / practice_covered_threshold: key point scores (z units) from which a
             point counts as partly / fully covered; calibrated with ``rag eval-practice --calibrate``.
@@ -89,6 +91,7 @@ class Config:
     max_query_chars: int = 500
     max_file_bytes: int = 512_000
     data_dir: Path = Path("data")
+    seed_vectors: Path = Path("vectors")
     practice_max_answer_chars: int = 3000
     practice_partly_threshold: float = 3.02  # both calibrated on the tune half of eval/practice.yaml
     practice_covered_threshold: float = 3.17
@@ -99,7 +102,7 @@ class Config:
         return max(1, min(self.threads, os.cpu_count() or 1))
 
 
-_PATH_FIELDS = {"corpus", "index", "data_dir"}
+_PATH_FIELDS = {"corpus", "index", "data_dir", "seed_vectors"}
 _FIELD_TYPES = {f.name: f.type for f in fields(Config)}
 
 

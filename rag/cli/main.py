@@ -43,6 +43,11 @@ def cmd_index(config: Config, args: argparse.Namespace) -> int:
 
     report = build_index(config, full=args.full, progress=_progress_printer())
     print(report.summary())
+    if args.save_seed:
+        from ..index.indexer import save_seed
+
+        for path in save_seed(config):
+            print(f"vectors for the next first build written to {os.path.relpath(path)}")
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0
@@ -221,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help=cmd_index.__doc__, description=cmd_index.__doc__)
     p.add_argument("--full", action="store_true", help="rebuild from scratch, embedding every chunk")
     p.add_argument("--json", action="store_true", help="also print the summary as one JSON object (last line)")
+    p.add_argument(
+        "--save-seed", action="store_true", help="then write the index's vectors to vectors/ for a first build to take"
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("ask", help=cmd_ask.__doc__, description=cmd_ask.__doc__)

@@ -18,6 +18,7 @@ from ..errors import CorpusError, IndexNotFound
 from ..text.tokenize import TOKENIZER_VERSION, tokenize
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .embedders import Embedder, get_embedder
+from .seed import load_seed, seed_key, write_seed
 from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
 
 Progress = Callable[[float, str], None]
@@ -32,6 +33,7 @@ class BuildReport:
     chunks: int = 0
     chunks_embedded: int = 0
     chunks_reused: int = 0
+    chunks_seeded: int = 0
     files_added: list[str] = field(default_factory=list)
     files_changed: list[str] = field(default_factory=list)
     files_removed: list[str] = field(default_factory=list)
@@ -50,7 +52,7 @@ class BuildReport:
             f"({self.chunks_embedded} embedded, {self.chunks_reused} reused); "
             f"files added {len(self.files_added)}, changed {len(self.files_changed)}, "
             f"removed {len(self.files_removed)}; {self.seconds:.2f} s"
-        )
+        ) + (f"; {self.chunks_seeded} of the reused vectors shipped in vectors/" if self.chunks_seeded else "")
 
 
 def _chunking_settings(config: Config) -> dict:
@@ -106,12 +108,18 @@ def _embed(
     return np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, embedder.dim), np.float32)
 
 
-def _embed_not_covered(embedder: Embedder, texts: list[str], previous: StoredIndex | None) -> np.ndarray:
-    """Vectors of the not-covered questions, embedded like section questions; reused by text when unchanged."""
+def _embed_not_covered(
+    embedder: Embedder, texts: list[str], previous: StoredIndex | None, seed: dict[str, np.ndarray]
+) -> np.ndarray:
+    """Vectors of the not-covered questions, embedded like section questions; reused by text when unchanged
+    (from the previous build, else from the shipped vectors)."""
     cache: dict[str, np.ndarray] = {}
     if previous is not None and embedder.name in previous.not_covered:
         old = [q["text"] for q in previous.manifest.get("not_covered", [])]
         cache = dict(zip(old, previous.not_covered[embedder.name]))
+    for text in texts:
+        if text not in cache and (key := seed_key(embedder.id, text)) in seed:
+            cache[text] = seed[key]
     missing = [t for t in dict.fromkeys(texts) if t not in cache]
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start : start + EMBED_BATCH]
@@ -119,6 +127,34 @@ def _embed_not_covered(embedder: Embedder, texts: list[str], previous: StoredInd
     if not texts:
         return np.zeros((0, embedder.dim), np.float32)
     return np.vstack([cache[t] for t in texts]).astype(np.float32)
+
+
+def _take_seeded(embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.ndarray], seed: dict) -> int:
+    """Put the shipped vector of each chunk ``cache`` lacks into it (by chunk id); how many were put."""
+    taken = 0
+    for chunk in chunks:
+        if chunk.id not in cache and (key := seed_key(embedder.id, chunk.embed_text)) in seed:
+            cache[chunk.id] = seed[key]
+            taken += 1
+    return taken
+
+
+def save_seed(config: Config) -> list[str]:
+    """Write the current index's vectors (chunks and not-covered questions) to ``config.seed_vectors``, one
+    file per embedder, for the next first build anywhere to take; the paths written."""
+    index = load_index(config.index)
+    texts = [c.embed_text for c in index.chunks]
+    questions = [q["text"] for q in index.manifest.get("not_covered", [])]
+    written = []
+    for entry in index.manifest["embedders"]:
+        vectors = index.vectors(entry["name"])
+        gaps = index.not_covered.get(entry["name"])
+        if gaps is not None and len(gaps) == len(questions):
+            all_texts, vectors = texts + questions, np.vstack([vectors, gaps])
+        else:
+            all_texts = texts
+        written.append(str(write_seed(config.seed_vectors, entry["name"], entry["id"], all_texts, vectors)))
+    return written
 
 
 def build_index(config: Config, full: bool = False, progress: Progress | None = None) -> BuildReport:
@@ -167,8 +203,18 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
         report.files_removed = sorted(set(old_files) - set(new_files))
         report.files_changed = sorted(p for p in new_files if p in old_files and old_files[p] != new_files[p])
 
+        caches: list[dict[str, np.ndarray]] = []
+        seeds: list[dict[str, np.ndarray]] = []
+        for embedder in embedders:  # each chunk's vector from the previous build, else from the shipped ones
+            cache = {}
+            if reusable is not None:
+                cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
+            seed = {} if full else load_seed(config.seed_vectors, embedder.name, embedder.id)
+            report.chunks_seeded = max(report.chunks_seeded, _take_seeded(embedder, chunks, cache, seed))
+            caches.append(cache)
+            seeds.append(seed)
         stored_ids = {c.id for c in reusable.chunks} if reusable is not None else set()
-        report.chunks_reused = sum(1 for c in chunks if c.id in stored_ids)
+        report.chunks_reused = sum(1 for c in chunks if c.id in stored_ids) + report.chunks_seeded
         report.chunks_embedded = len(chunks) - report.chunks_reused
         if reusable is not None and _unchanged(reusable, chunks, new_files):
             # Nothing to do: keep serving the current build instead of writing and fsyncing a copy of it.
@@ -178,15 +224,12 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             return report
         dense, entries, gaps = [], [], []
         gap_texts = [q.text for q in not_covered.questions]
-        total = report.chunks_embedded * len(embedders)
+        total = sum(sum(c.id not in cache for c in chunks) for cache in caches)
         done = [0]
         for position, embedder in enumerate(embedders):
-            cache: dict[str, np.ndarray] = {}
-            if reusable is not None:
-                cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
-            vectors = _embed(embedder, chunks, cache, report_progress, done, total)
+            vectors = _embed(embedder, chunks, caches[position], report_progress, done, total)
             dense.append(make_vector_index(vectors))
-            gaps.append(_embed_not_covered(embedder, gap_texts, reusable))
+            gaps.append(_embed_not_covered(embedder, gap_texts, reusable, seeds[position]))
             entries.append(
                 {"name": embedder.name, "id": embedder.id, "dim": embedder.dim, "file": dense_file(position)}
             )
