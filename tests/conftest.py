@@ -37,9 +37,10 @@ def hash_config(corpus_copy, tmp_path) -> Config:
 
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory) -> Config:
-    """The real corpus indexed once with the default embedders (about 25 s on 2 cores)."""
+    """The real corpus indexed once with the default embedders, from the vectors shipped in vectors/ (as a fresh
+    clone's first build; tests/test_seed.py checks they still cover the bank)."""
     root = tmp_path_factory.mktemp("real")
-    config = load_config(corpus=REPO_CORPUS, index=root / "index")
+    config = load_config(corpus=REPO_CORPUS, index=root / "index", seed_vectors=REPO / "vectors")
     build_index(config)
     return config
 

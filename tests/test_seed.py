@@ -64,3 +64,41 @@ def test_the_shipped_vectors_cover_the_bank_as_committed(real_index):
     seed = load_seed(REPO / "vectors", embedder["name"], embedder["id"])
     missing = [c.id for c in index.chunks if seed_key(embedder["id"], c.embed_text) not in seed]
     assert len(missing) <= len(index.chunks) // 20, f"{len(missing)} chunks lack a vector: rag index --save-seed"
+
+
+class CountingEmbedder:
+    """The hash embedder, counting the sentences it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.id, self.dim = inner, inner.name, inner.id, inner.dim
+        self.embedded: list[str] = []
+
+    def encode_queries(self, texts):
+        self.embedded += list(texts)
+        return self.inner.encode_queries(texts)
+
+
+def test_practice_takes_shipped_sentence_vectors_and_embeds_only_new_ones(hash_config, tmp_path):
+    from rag.index.embedders import get_embedder
+    from rag.practice.vectors import SentenceVectors
+
+    hashing = get_embedder("hash", hash_config)
+    first = SentenceVectors(CountingEmbedder(hashing), tmp_path / "cache-a", tmp_path / "vectors")
+    before = first.passages(["一句参考答案。", "另一句。"])
+    first.save_seed()
+    counting = CountingEmbedder(hashing)
+    fresh = SentenceVectors(counting, tmp_path / "cache-b", tmp_path / "vectors")  # a new clone: empty data dir
+    after = fresh.passages(["一句参考答案。", "另一句。", "新写的一句。"])
+    assert counting.embedded == ["新写的一句。"] and np.array_equal(after[:2], before)
+
+
+def test_the_shipped_sentence_vectors_cover_practice_on_the_bank(real_index, tmp_path):
+    from rag.practice.bank import PracticeBank
+    from rag.practice.vectors import SEED_SUFFIX
+
+    scorer = PracticeBank(real_index, tmp_path / "data").scorer()  # an empty data dir, as on a fresh clone
+    embedder = scorer.vectors.embedder
+    seed = load_seed(REPO / "vectors", embedder.name + SEED_SUFFIX, embedder.id)
+    texts = scorer.vectors.references_seen()
+    missing = [t for t in texts if seed_key(embedder.id, t) not in seed]
+    assert texts and len(missing) <= len(texts) // 20, f"{len(missing)} sentences lack a vector: rag index --save-seed"

@@ -45,9 +45,12 @@ def cmd_index(config: Config, args: argparse.Namespace) -> int:
     print(report.summary())
     if args.save_seed:
         from ..index.indexer import save_seed
+        from ..practice.bank import PracticeBank
 
         for path in save_seed(config):
             print(f"vectors for the next first build written to {os.path.relpath(path)}")
+        path = PracticeBank(config, config.data_dir).save_seed()  # practice's reference sentences too
+        print(f"practice's sentence vectors written to {os.path.relpath(path)}")
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0

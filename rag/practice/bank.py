@@ -101,9 +101,13 @@ class PracticeBank:
         with self._scorer_lock:
             if self._scorer is None or self._scorer.references is not references:
                 embedder = get_embedder(practice_embedder_name(self.config), self.config)
-                vectors = SentenceVectors(embedder, self.data_dir / VECTOR_FOLDER)
+                vectors = SentenceVectors(embedder, self.data_dir / VECTOR_FOLDER, self.config.seed_vectors)
                 self._scorer = Scorer(references, vectors, self.thresholds)
             return self._scorer
+
+    def save_seed(self) -> Path:
+        """Write the bank's reference-sentence vectors to the shipped folder (``rag index --save-seed``)."""
+        return self.scorer().vectors.save_seed()
 
 
     def follow_ups(self, question_id: str) -> list[tuple[tuple[str, str], str]]:

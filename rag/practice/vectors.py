@@ -2,7 +2,9 @@
 
 Embedding the bank's ~600 reference sentences takes e5-small 10–40 s on two cores; the vectors are
 saved per embedder (``<data_dir>/practice-vectors/<embedder id>.npz``, no pickle) and only sentences
-not seen before are embedded on later runs. A damaged cache file is ignored and rewritten. Answer
+not seen before are embedded on later runs; on a fresh clone they come from the vectors shipped in
+``vectors/<embedder>-sentences.npz`` (``rag index --save-seed``, see ``rag.index.seed``; practice embeds
+in query mode, so not the index's file). A damaged cache file is ignored and rewritten. Answer
 sentences go through the process's shared query cache (kept in memory only), so a sentence embedded
 while the answer was being typed, or in an earlier attempt, is not embedded again.
 """
@@ -23,8 +25,10 @@ import numpy as np
 
 from ..index.embedders import Embedder
 from ..index.embedders.shared import shared_queries
+from ..index.seed import load_seed, seed_key, write_seed
 
 log = logging.getLogger(__name__)
+SEED_SUFFIX = "-sentences"  # the shipped file's name after the embedder's: practice embeds sentences as queries
 
 
 def _key(text: str) -> str:
@@ -34,8 +38,10 @@ def _key(text: str) -> str:
 class SentenceVectors:
     """A thread-safe map from sentence to vector for one embedder, saved in ``folder`` when given."""
 
-    def __init__(self, embedder: Embedder, folder: Path | None):
+    def __init__(self, embedder: Embedder, folder: Path | None, seed_folder: Path | None = None):
         self.embedder = embedder
+        self._seed_folder = seed_folder
+        self._seen: dict[str, str] = {}  # key -> text of every reference sentence asked for (for save_seed)
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", embedder.id)
         self.file = folder / f"{name}.npz" if folder is not None else None
         self._vectors: dict[str, np.ndarray] = {}
@@ -73,14 +79,39 @@ class SentenceVectors:
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of reference sentences, embedding (and saving) only the ones not cached yet."""
         with self._lock:
+            self._seen.update((_key(t), t) for t in texts)
             missing = list(dict.fromkeys(t for t in texts if _key(t) not in self._vectors))
             if missing:
-                for text, vector in zip(missing, self.embedder.encode_queries(missing)):
+                shipped = self._shipped()
+                for text in missing:
+                    if (found := shipped.get(seed_key(self.embedder.id, text))) is not None:
+                        self._vectors[_key(text)] = found
+                embed = [t for t in missing if _key(t) not in self._vectors]
+                for text, vector in zip(embed, self.embedder.encode_queries(embed) if embed else []):
                     self._vectors[_key(text)] = vector
                 self._save()
             if not texts:
                 return np.zeros((0, self.embedder.dim), dtype=np.float32)
             return np.stack([self._vectors[_key(t)] for t in texts])
+
+    def _shipped(self) -> dict[str, np.ndarray]:
+        if self._seed_folder is None:
+            return {}
+        return load_seed(self._seed_folder, self.embedder.name + SEED_SUFFIX, self.embedder.id)
+
+    def references_seen(self) -> list[str]:
+        """Every reference sentence asked for so far (what ``save_seed`` writes)."""
+        with self._lock:
+            return list(self._seen.values())
+
+    def save_seed(self) -> Path:
+        """Write the vectors of every reference sentence asked for so far to the shipped folder."""
+        if self._seed_folder is None:
+            raise ValueError("no folder for shipped vectors")
+        texts = self.references_seen()
+        with self._lock:
+            vectors = np.stack([self._vectors[_key(t)] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+        return write_seed(self._seed_folder, self.embedder.name + SEED_SUFFIX, self.embedder.id, texts, vectors)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of answer sentences, in one call for those not in the shared query cache.
