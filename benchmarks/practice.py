@@ -63,7 +63,9 @@ def _row(label: str, timings: list[float], strong: list[bool]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, help="CPU threads of the embedder (default: rag.yaml)")
-    parser.add_argument("--cold", action="store_true", help="also embed the bank from an empty vector cache")
+    parser.add_argument(
+        "--cold", action="store_true", help="embed the bank from an empty vector cache, without the shipped vectors"
+    )
     args = parser.parse_args(argv)
     config = load_config(REPO / "rag.yaml")
     if args.threads:
@@ -73,12 +75,13 @@ def main(argv: list[str] | None = None) -> None:
         cache = config.data_dir / "practice-vectors"
         if cache.is_dir() and not args.cold:
             shutil.copytree(cache, data / "practice-vectors")
-        practice = Practice(replace(config, data_dir=data))
+        seed = Path(tmp) / "no-shipped-vectors" if args.cold else config.seed_vectors
+        practice = Practice(replace(config, data_dir=data, seed_vectors=seed))
         print(f"load average at start: {_load()}; embedder threads: {config.cpu_threads}")
         start = time.perf_counter()
         scorer = practice.scorer()
         print(f"reference vectors ready in {time.perf_counter() - start:.1f} s ({len(scorer._columns)} sentences; "
-              f"{'embedded from an empty cache' if args.cold or not cache.is_dir() else 'from the cache'})")
+              f"{'embedded from an empty cache' if args.cold else 'from the cache' if cache.is_dir() else 'shipped'})")
         cases = load_practice_set(REPO / "eval" / "practice.yaml", scorer.references)
         embedder = scorer.vectors.embedder
         for case in cases[:3]:
