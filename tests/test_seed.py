@@ -27,6 +27,10 @@ def test_a_missing_or_broken_file_is_ignored(tmp_path):
     assert load_seed(tmp_path, "hash", "hash-ngrams-v1") == {}
     seed_file(tmp_path, "hash").write_bytes(b"not an npz file")
     assert load_seed(tmp_path, "hash", "hash-ngrams-v1") == {}
+    write_seed(tmp_path, "hash", "hash-ngrams-v1", ["a"], np.ones((1, 4), np.float32))
+    whole = seed_file(tmp_path, "hash").read_bytes()
+    seed_file(tmp_path, "hash").write_bytes(whole[: len(whole) // 2])  # a download or copy cut short
+    assert load_seed(tmp_path, "hash", "hash-ngrams-v1") == {}
 
 
 def test_a_first_build_takes_the_shipped_vectors_and_embeds_only_new_text(hash_config, tmp_path):

@@ -139,6 +139,20 @@ def _take_seeded(embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.nd
     return taken
 
 
+def _lacks_vectors(
+    embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.ndarray], gap_texts: list[str],
+    previous: StoredIndex | None,
+) -> bool:
+    """Whether the previous build lacks the vector of a chunk or a not-covered question (only then is the
+    shipped file read)."""
+    if any(c.id not in cache for c in chunks):
+        return True
+    if previous is None or embedder.name not in previous.not_covered:
+        return bool(gap_texts)
+    known = {q["text"] for q in previous.manifest.get("not_covered", [])}
+    return any(t not in known for t in gap_texts)
+
+
 def save_seed(config: Config) -> list[str]:
     """Write the current index's vectors (chunks and not-covered questions) to ``config.seed_vectors``, one
     file per embedder, for the next first build anywhere to take; the paths written."""
@@ -203,18 +217,8 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
         report.files_removed = sorted(set(old_files) - set(new_files))
         report.files_changed = sorted(p for p in new_files if p in old_files and old_files[p] != new_files[p])
 
-        caches: list[dict[str, np.ndarray]] = []
-        seeds: list[dict[str, np.ndarray]] = []
-        for embedder in embedders:  # each chunk's vector from the previous build, else from the shipped ones
-            cache = {}
-            if reusable is not None:
-                cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
-            seed = {} if full else load_seed(config.seed_vectors, embedder.name, embedder.id)
-            report.chunks_seeded = max(report.chunks_seeded, _take_seeded(embedder, chunks, cache, seed))
-            caches.append(cache)
-            seeds.append(seed)
         stored_ids = {c.id for c in reusable.chunks} if reusable is not None else set()
-        report.chunks_reused = sum(1 for c in chunks if c.id in stored_ids) + report.chunks_seeded
+        report.chunks_reused = sum(1 for c in chunks if c.id in stored_ids)
         report.chunks_embedded = len(chunks) - report.chunks_reused
         if reusable is not None and _unchanged(reusable, chunks, new_files):
             # Nothing to do: keep serving the current build instead of writing and fsyncing a copy of it.
@@ -222,8 +226,22 @@ def build_index(config: Config, full: bool = False, progress: Progress | None = 
             report.index_path = str(reusable.path)
             report_progress(1.0, report.summary())
             return report
-        dense, entries, gaps = [], [], []
         gap_texts = [q.text for q in not_covered.questions]
+        caches: list[dict[str, np.ndarray]] = []
+        seeds: list[dict[str, np.ndarray]] = []
+        for embedder in embedders:  # each chunk's vector from the previous build, else from the shipped ones
+            cache = {}
+            if reusable is not None:
+                cache = dict(zip((c.id for c in reusable.chunks), reusable.vectors(embedder.name)))
+            seed = {}
+            if not full and _lacks_vectors(embedder, chunks, cache, gap_texts, reusable):  # else skip reading it
+                seed = load_seed(config.seed_vectors, embedder.name, embedder.id)
+            report.chunks_seeded = max(report.chunks_seeded, _take_seeded(embedder, chunks, cache, seed))
+            caches.append(cache)
+            seeds.append(seed)
+        report.chunks_reused += report.chunks_seeded
+        report.chunks_embedded -= report.chunks_seeded
+        dense, entries, gaps = [], [], []
         total = sum(sum(c.id not in cache for c in chunks) for cache in caches)
         done = [0]
         for position, embedder in enumerate(embedders):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ def load_seed(folder: Path, embedder_name: str, embedder_id: str) -> dict[str, n
             if str(data["embedder_id"]) != embedder_id:
                 return {}
             keys, vectors = data["keys"], data["vectors"]
-    except (OSError, KeyError, ValueError):  # missing, unreadable or not ours: embed as if it were not there
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # missing, broken or not ours: embed
         return {}
     if vectors.ndim != 2 or len(keys) != len(vectors):
         return {}
@@ -47,21 +48,30 @@ def write_seed(folder: Path, embedder_name: str, embedder_id: str, texts: list[s
     """Write the vectors of ``texts`` (one row each; repeated texts once) for this embedder, atomically."""
     rows = dict(zip((seed_key(embedder_id, t) for t in texts), np.asarray(vectors, np.float32)))
     keys = sorted(rows)
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     path = seed_file(folder, embedder_name)
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=SEED_SUFFIX)
+    write_npz(
+        path,
+        compressed=True,
+        shared=True,  # shipped with the project
+        embedder_id=np.array(embedder_id),
+        keys=np.array(keys, dtype="U32"),
+        vectors=np.vstack([rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32),
+    )
+    return path
+
+
+def write_npz(path: Path, compressed: bool = False, shared: bool = False, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` to ``path`` (.npz, no pickle) through a file beside it that is swapped in, so a crash
+    never leaves half a file. ``shared`` makes it readable by everyone; otherwise it stays private."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=SEED_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            np.savez_compressed(
-                out,
-                embedder_id=np.array(embedder_id),
-                keys=np.array(keys, dtype="U32"),
-                vectors=np.vstack([rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32),
-            )
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; this file is shipped
+            (np.savez_compressed if compressed else np.savez)(out, **arrays)
+        if shared:
+            os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 import threading
 import zipfile
 from collections.abc import Sequence
@@ -25,7 +23,7 @@ import numpy as np
 
 from ..index.embedders import Embedder
 from ..index.embedders.shared import shared_queries
-from ..index.seed import load_seed, seed_key, write_seed
+from ..index.seed import load_seed, seed_key, write_npz, write_seed
 
 log = logging.getLogger(__name__)
 SEED_SUFFIX = "-sentences"  # the shipped file's name after the embedder's: practice embeds sentences as queries
@@ -66,13 +64,8 @@ class SentenceVectors:
         if self.file is None:
             return
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
             keys = np.array(list(self._vectors), dtype="<U24")
-            vectors = np.stack(list(self._vectors.values())).astype(np.float32)
-            fd, tmp = tempfile.mkstemp(prefix=".vectors-", suffix=".npz", dir=self.file.parent)
-            with os.fdopen(fd, "wb") as out:
-                np.savez(out, keys=keys, vectors=vectors)
-            os.replace(tmp, self.file)
+            write_npz(self.file, keys=keys, vectors=np.stack(list(self._vectors.values())).astype(np.float32))
         except OSError as exc:  # a cache that cannot be written only costs time
             log.warning("could not save the practice vector cache %s: %s", self.file, exc)
 
