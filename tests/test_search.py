@@ -203,3 +203,30 @@ def test_every_answer_is_a_match_for_its_own_question(real_searcher):
     responses = real_searcher.search_batch([text for _, text in questions], k=3)
     missed = [qid for (qid, _), r in zip(questions, responses) if r.verdict != "match" or r.question_ids[0] != qid]
     assert len(questions) >= 27 and not missed
+
+
+def test_the_best_questions_wording_is_scored_even_outside_the_nearest_candidates(hash_config):
+    """The verdict's wording signal is the best question's exact similarity, however few candidates are fetched
+    (its wording was 0 — the page said "closest: 2.7, 0.00" — and its lead over the runner-up wrong when its
+    wordings were not among them)."""
+    from dataclasses import replace
+
+    from rag import build_index, open_searcher
+    from rag.search.intent import strip_framing
+
+    config = replace(hash_config, fetch_k=1)
+    build_index(config)
+    searcher = open_searcher(config, refresh=False)
+    query = "Walk me through how you'd decide what to charge for an AI product and show that it pays off."
+    response = searcher.search(query)
+    vector = searcher.embedders[0].encode_queries([searcher._dense_text(strip_framing(query))])[0]
+    stored = searcher.index.vectors("hash")
+    exact: dict[str, float] = {}
+    for i, chunk in enumerate(searcher.chunks):
+        if chunk.kind in ("question", "alias"):
+            exact[chunk.question_id] = max(exact.get(chunk.question_id, -1.0), float(stored[i] @ vector))
+    assert response.signals.wording > 0
+    assert any(response.signals.wording == pytest.approx(v, abs=1e-5) for v in exact.values())
+    runner_up = sorted(exact.values())[-2] if response.signals.wording == pytest.approx(max(exact.values())) else None
+    if runner_up is not None:
+        assert response.signals.wording_margin == pytest.approx(response.signals.wording - runner_up, abs=1e-3)

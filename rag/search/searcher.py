@@ -17,6 +17,7 @@ from .fusion import reciprocal_rank_fusion, weighted_score_mix
 from .intent import asks_about_interview, strip_framing, topic_terms
 from .query import clean_query
 from .ranking import (
+    WORDING_KINDS,
     RankedSection,
     SectionMap,
     asked_section,
@@ -135,6 +136,13 @@ class Searcher:
         self.chunks: list[Chunk] = index.chunks
         self.embedders: list[Embedder] = _load_embedders([e["name"] for e in index.manifest["embedders"]], config)
         self.sections = SectionMap(self.chunks)
+        # Every question's own wordings are scored for every query, not only those among the nearest
+        # candidates: the verdict compares the best question's wording, which was 0 when none of them made
+        # the cut (a question found through its sections or by keywords alone; 1 query in 15 on the tuning sets).
+        self._wording_positions = [i for i, c in enumerate(self.chunks) if c.kind in WORDING_KINDS]
+        self._wording_vectors = {
+            e.name: index.vectors(e.name)[self._wording_positions] for e in self.embedders if e.name in index.dense
+        }
         self.verdict_rule = VerdictRule(**{f.name: getattr(config, f.name) for f in fields(VerdictRule)})
         self._vocabulary = frozenset(index.bm25.vocab_dict)
         self.glossary = Glossary(index.manifest.get("glossary", []))
@@ -204,9 +212,13 @@ class Searcher:
             faiss_index = self.index.dense[embedder.name]
             fetch = min(faiss_index.ntotal, max(self.config.fetch_k, 1))
             scores, ids = faiss_index.search(vectors, fetch)
-            out.append(
-                [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
-            )
+            hits = [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
+            wordings = self._wording_vectors.get(embedder.name)
+            if wordings is not None and len(wordings):
+                for side, row in zip(hits, (vectors @ wordings.T).tolist()):
+                    for position, score in zip(self._wording_positions, row):
+                        side.setdefault(position, score)
+            out.append(hits)
             not_covered = self.index.not_covered.get(embedder.name)
             if not_covered is not None and len(not_covered) == gaps.shape[1]:
                 gaps += (vectors @ not_covered.T) / len(self.embedders)
