@@ -47,6 +47,8 @@ class Config:
             than to any question the bank prepared.
         question_weight: weight of the question-level vote in a section's fused score.
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
+        section_question_votes: a section's vote by the questions it answers is the mean similarity of its
+            this many closest ``section_questions`` (1: the closest one alone).
         asked_lead_similarity: a query that all but repeats a section's own question (``section_questions``
             or an asked-question sidecar; mean cosine at least this) gets that section first.
         max_query_chars: longer queries are truncated (with a notice).
@@ -87,6 +89,7 @@ class Config:
     related_not_covered_weight: float = 8.0
     question_weight: float = 2.0
     meta_weight: float = 1.0
+    section_question_votes: int = 2  # tuning sets: best@3 +2 to +3 queries each, best@1 −1 to −2 (1 vs 2)
     asked_lead_similarity: float = 0.95
     max_query_chars: int = 500
     max_file_bytes: int = 512_000

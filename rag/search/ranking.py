@@ -52,6 +52,15 @@ class SectionMap:
         """The best score of each section over its chunks (of one kind, ``section`` or ``section_question``)."""
         return self._remembered(side, ("section", kind), self._per_section)
 
+    def section_question_vote(self, side: dict[int, float], depth: int) -> dict[SectionKey, float]:
+        """Each section's mean over its ``depth`` best-scoring section questions: a section with many
+        interviewer wordings is not carried by the one that happens to come closest. A wording the retriever
+        did not fetch counts as the lowest score it fetched (at most that), so a section only one wording
+        found ranks below one that several found."""
+        if depth <= 1:
+            return self.per_section(side, "section_question")
+        return self._remembered(side, ("vote", depth), self._section_question_vote)
+
     def per_question(self, side: dict[int, float], kinds: tuple[str, ...] | None = None) -> dict[str, float]:
         """The best score of each question over its chunks (of ``kinds``, default all)."""
         return self._remembered(side, ("question", kinds), self._per_question)
@@ -90,6 +99,16 @@ class SectionMap:
                 best[chunk.question_id] = score
         return best
 
+    def _section_question_vote(self, side: dict[int, float], depth: int) -> dict[SectionKey, float]:
+        scores: dict[SectionKey, list[float]] = {}
+        for position, score in side.items():
+            key = self.section_of[position]
+            if key is not None and self.chunks[position].kind == "section_question":
+                scores.setdefault(key, []).append(score)
+        floor = min(side.values(), default=0.0)
+        return {key: sum((sorted(found, reverse=True) + [floor] * depth)[:depth]) / depth
+                for key, found in scores.items()}
+
     def piece_to_show(self, key: SectionKey, side: dict[int, float]) -> int:
         """The section's best-scoring piece, else its first."""
         pieces = self.pieces[key]  # every section has a text piece; its section questions come after it
@@ -123,6 +142,7 @@ def rank_sections(
     question_weight: float,
     meta_weight: float,
     depth: int | None = None,
+    section_question_votes: int = 1,
 ) -> list[RankedSection]:
     """All sections any retriever found, best first (only the first ``depth`` when given: ordering every
     section is cheap, describing each one is not).
@@ -141,8 +161,15 @@ def rank_sections(
         question_weight: weight of the question-level vote.
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
         depth: how many of the best sections to return (None: all).
+        section_question_votes: how many of a section's best section questions its second vote averages.
     """
-    votes = [sections.per_section(side, kind) for side in sides for kind in ("section", "section_question")]
+    votes = [
+        vote for side in sides
+        for vote in (
+            sections.per_section(side, "section"),
+            sections.section_question_vote(side, section_question_votes),
+        )
+    ]
     fused = fuse(votes, [w for w in weights for _ in range(2)])
     # Every section of a question that was found is a candidate, even if no chunk of its own was fetched.
     candidates = set(fused) | {key for key in sections.role if key[0] in by_question}

@@ -273,7 +273,7 @@ class Searcher:
         by_question = rank_questions(self.sections, sides, weights, self._fuse)
         ranked = rank_sections(
             self.sections, sides, weights, self._fuse, dense, by_question,
-            self.config.question_weight, self.config.meta_weight, depth,
+            self.config.question_weight, self.config.meta_weight, depth, self.config.section_question_votes,
         )
         return by_question, ranked
 
