@@ -14,7 +14,8 @@ import re
 # Keyword-index terms (as rag.text.tokenize makes them) that frame a question without naming its topic.
 FRAMING_TERMS = frozenset(
     """aigc ai 产品 应用 产品经理 经理 作为 看待 面试 面试官 场景 项目 公司 工作 岗位 谈 看 觉得 认为
-    product app applic featur manag pm interview interview compani work role job genai generat think""".split()
+    product app applic featur manag pm interview interview compani work role job genai generat think
+    大 模型 语言 llm model""".split()
 )
 # The framing terms are dropped only while this many other terms remain ("谈谈你对AIGC的理解" keeps AIGC).
 MIN_TOPIC_TERMS = 2
