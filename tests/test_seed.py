@@ -42,6 +42,7 @@ def test_a_first_build_takes_the_shipped_vectors_and_embeds_only_new_text(hash_c
     elsewhere = dataclasses.replace(seeded, index=tmp_path / "fresh-index")
     report = build_index(elsewhere)
     assert report.full and 0 < report.chunks_embedded < report.chunks_seeded == report.chunks_reused
+    assert report.summary().startswith("build: ") and "shipped in vectors/" in report.summary()
     fresh = load_index(elsewhere.index)
     seed = load_seed(seeded.seed_vectors, "hash", "hash-ngrams-v1")
     embedded = [c for c in fresh.chunks if seed_key("hash-ngrams-v1", c.embed_text) not in seed]
@@ -58,6 +59,7 @@ def test_a_full_rebuild_embeds_everything_whatever_is_shipped(hash_config, tmp_p
     save_seed(seeded)
     report = build_index(dataclasses.replace(seeded, index=tmp_path / "other"), full=True)
     assert report.chunks_seeded == 0 and report.chunks_embedded == report.chunks
+    assert report.summary().startswith("full rebuild: ")
 
 
 def test_the_shipped_vectors_cover_the_bank_as_committed(real_index):

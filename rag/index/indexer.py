@@ -46,7 +46,9 @@ class BuildReport:
 
     def summary(self) -> str:
         """One human-readable line."""
-        kind = "full rebuild" if self.full else "refresh"
+        # A build that could reuse nothing of a previous one but took the shipped vectors (a fresh clone's first
+        # build) embedded little: "full rebuild" read as if it had embedded everything.
+        kind = "refresh" if not self.full else "build" if self.chunks_seeded else "full rebuild"
         return (
             f"{kind}: {self.files} files, {self.chunks} chunks "
             f"({self.chunks_embedded} embedded, {self.chunks_reused} reused); "
