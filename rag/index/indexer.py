@@ -18,7 +18,7 @@ from ..errors import CorpusError, IndexNotFound
 from ..text.tokenize import TOKENIZER_VERSION, tokenize
 from .chunking import CHUNKING_VERSION, Chunk, chunk_document
 from .embedders import Embedder, get_embedder
-from .seed import load_seed, seed_key, write_seed
+from .seed import load_seed, shipped_vector, write_seed
 from .store import FORMAT_VERSION, StoredIndex, build_lock, dense_file, load_index, make_vector_index, write_build
 
 Progress = Callable[[float, str], None]
@@ -120,8 +120,8 @@ def _embed_not_covered(
         old = [q["text"] for q in previous.manifest.get("not_covered", [])]
         cache = dict(zip(old, previous.not_covered[embedder.name]))
     for text in texts:
-        if text not in cache and (key := seed_key(embedder.id, text)) in seed:
-            cache[text] = seed[key]
+        if text not in cache and (shipped := shipped_vector(seed, embedder.id, text)) is not None:
+            cache[text] = shipped
     missing = [t for t in dict.fromkeys(texts) if t not in cache]
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start : start + EMBED_BATCH]
@@ -135,8 +135,8 @@ def _take_seeded(embedder: Embedder, chunks: list[Chunk], cache: dict[str, np.nd
     """Put the shipped vector of each chunk ``cache`` lacks into it (by chunk id); how many were put."""
     taken = 0
     for chunk in chunks:
-        if chunk.id not in cache and (key := seed_key(embedder.id, chunk.embed_text)) in seed:
-            cache[chunk.id] = seed[key]
+        if chunk.id not in cache and (shipped := shipped_vector(seed, embedder.id, chunk.embed_text)) is not None:
+            cache[chunk.id] = shipped
             taken += 1
     return taken
 

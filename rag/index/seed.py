@@ -25,6 +25,11 @@ def seed_key(embedder_id: str, text: str) -> str:
     return hashlib.sha256(f"{embedder_id}\x1f{text}".encode()).hexdigest()[:32]
 
 
+def shipped_vector(seed: dict[str, np.ndarray], embedder_id: str, text: str) -> np.ndarray | None:
+    """The vector shipped for ``text`` by embedder ``embedder_id`` (in ``seed``, from ``load_seed``), else None."""
+    return seed.get(seed_key(embedder_id, text))
+
+
 def seed_file(folder: Path, embedder_name: str) -> Path:
     return Path(folder) / f"{embedder_name}{SEED_SUFFIX}"
 

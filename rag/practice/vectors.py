@@ -23,7 +23,7 @@ import numpy as np
 
 from ..index.embedders import Embedder
 from ..index.embedders.shared import shared_queries
-from ..index.seed import load_seed, seed_key, write_npz, write_seed
+from ..index.seed import load_seed, shipped_vector, write_npz, write_seed
 
 log = logging.getLogger(__name__)
 SEED_SUFFIX = "-sentences"  # the shipped file's name after the embedder's: practice embeds sentences as queries
@@ -77,7 +77,7 @@ class SentenceVectors:
             if missing:
                 shipped = self._shipped()
                 for text in missing:
-                    if (found := shipped.get(seed_key(self.embedder.id, text))) is not None:
+                    if (found := shipped_vector(shipped, self.embedder.id, text)) is not None:
                         self._vectors[_key(text)] = found
                 embed = [t for t in missing if _key(t) not in self._vectors]
                 for text, vector in zip(embed, self.embedder.encode_queries(embed) if embed else []):
