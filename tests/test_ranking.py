@@ -46,3 +46,19 @@ def test_a_wording_the_retriever_did_not_fetch_counts_as_its_lowest_score():
     assert vote[("9.9", "A")] == (0.93 + 0.60) / 2
     assert vote[("9.9", "B")] == (0.91 + 0.90) / 2
     assert sections.section_question_vote(fetched, 1) == sections.per_section(fetched, "section_question")
+
+
+def test_a_section_is_ranked_by_the_questions_it_answers_more_than_by_its_text():
+    """A's text comes closest, B's interviewer wordings do: with the text's vote at full weight the two tie
+    (A first by key); at a small weight B leads."""
+    chunks = [_chunk(0, "A", "section"), _chunk(1, "A", "section_question"),
+              _chunk(2, "B", "section"), _chunk(3, "B", "section_question")]
+    scores = {0: 0.90, 1: 0.80, 2: 0.82, 3: 0.88}
+    sections = SectionMap(chunks)
+
+    def first(text_weight: float) -> str:
+        ranked = rank_sections(sections, [scores], [1.0], _fuse, [scores], {}, 0.0, 1.0, None, 1, text_weight)
+        return ranked[0].key[1]
+
+    assert first(1.0) == "A"
+    assert first(0.15) == "B"

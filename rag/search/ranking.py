@@ -143,13 +143,14 @@ def rank_sections(
     meta_weight: float,
     depth: int | None = None,
     section_question_votes: int = 1,
+    text_weight: float = 1.0,
 ) -> list[RankedSection]:
     """All sections any retriever found, best first (only the first ``depth`` when given: ordering every
     section is cheap, describing each one is not).
 
-    Each retriever votes twice per section, once by the section's text and once by the questions it
-    answers (``section_question`` chunks), and the section's question adds its own fused vote, so
-    that the answer a query is about lifts all of its sections a little.
+    Each retriever votes twice per section, once by the section's text (times ``text_weight``) and once
+    by the questions it answers (``section_question`` chunks), and the section's question adds its own
+    fused vote, so that the answer a query is about lifts all of its sections a little.
 
     Args:
         sections: the index's section map.
@@ -162,6 +163,7 @@ def rank_sections(
         meta_weight: factor on the fused score of meta sections (考核点, 回答结构).
         depth: how many of the best sections to return (None: all).
         section_question_votes: how many of a section's best section questions its second vote averages.
+        text_weight: factor on each retriever's vote by the section's text (its vote by its questions counts 1).
     """
     votes = [
         vote for side in sides
@@ -170,7 +172,7 @@ def rank_sections(
             sections.section_question_vote(side, section_question_votes),
         )
     ]
-    fused = fuse(votes, [w for w in weights for _ in range(2)])
+    fused = fuse(votes, [w * factor for w in weights for factor in (text_weight, 1.0)])
     # Every section of a question that was found is a candidate, even if no chunk of its own was fetched.
     candidates = set(fused) | {key for key in sections.role if key[0] in by_question}
     fused = {

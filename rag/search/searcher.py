@@ -274,6 +274,7 @@ class Searcher:
         ranked = rank_sections(
             self.sections, sides, weights, self._fuse, dense, by_question,
             self.config.question_weight, self.config.meta_weight, depth, self.config.section_question_votes,
+            self.config.section_text_weight,
         )
         return by_question, ranked
 
