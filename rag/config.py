@@ -89,7 +89,7 @@ class Config:
     latin_weight: float = 0.05
     match_not_covered_weight: float = 8.0
     related_not_covered_weight: float = 8.0
-    question_weight: float = 2.0
+    question_weight: float = 3.0  # tuning sets with section_text_weight 0.15: 1, 2, 3, 4, 6 tried
     meta_weight: float = 1.0
     section_question_votes: int = 2  # tuning sets: best@3 +2 to +3 queries each, best@1 −1 to −2 (1 vs 2)
     section_text_weight: float = 0.15  # tuning sets, against 1.0: best@1 real-dev 0.361 -> 0.444 (0: 0.481)
