@@ -9,6 +9,7 @@ BENCHMARKS = [
     "benchmarks.common",
     "benchmarks.search",
     "benchmarks.embedders",
+    "benchmarks.encode",
     "benchmarks.load",
     "benchmarks.practice",
 ]

@@ -281,3 +281,65 @@ def test_an_idle_server_does_not_poll_its_queue_every_millisecond(hash_config):
         assert httpx.get(demo.local_url, timeout=30).status_code == 200
     finally:
         demo.close()
+
+
+def test_results_nobody_collects_are_dropped(hash_config, monkeypatch):
+    """Probe N10: results of events whose client never read its stream stayed in memory for good."""
+    import gc
+    import weakref
+
+    import ui.uncollected
+    from rag import AnswerFinder
+    from tests.conftest import free_port
+    from ui.app import build_app, launch
+
+    monkeypatch.setattr(ui.uncollected, "UNCOLLECTED_AFTER", 1.5)
+    monkeypatch.setattr(ui.uncollected, "SWEEP_EVERY", 0.2)
+    demo = launch(build_app(AnswerFinder(hash_config)), "127.0.0.1", free_port(), block=False)
+    try:
+        queue, base = demo._queue, demo.local_url.rstrip("/")
+        config = httpx.get(f"{base}/config", timeout=30).json()
+        search = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "search")
+
+        def join(session: str) -> None:
+            body = {"data": [f"how do you handle hallucinations {session}", 3, "all"], "fn_index": search,
+                    "trigger_id": None, "session_hash": session, "event_data": None}  # fmt: skip
+            while (reply := httpx.post(f"{base}/gradio_api/queue/join", json=body, timeout=30)).status_code == 429:
+                time.sleep(0.2)  # more than 8 waiting from this address
+            reply.raise_for_status()
+
+        def read(session: str, wait: float) -> str:
+            join(session)
+            time.sleep(wait)  # a slow page, well within the limit
+            with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session},
+                              timeout=30) as stream:  # fmt: skip
+                for line in stream.iter_lines():
+                    message = json.loads(line[5:]) if line.startswith("data:") else {}
+                    if message.get("msg") == "process_completed":
+                        return "ok" if message.get("success") else "failed"
+            return "no result"
+
+        gone = [f"gone{i:02d}" for i in range(16)]  # join and never read
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            readers = [pool.submit(read, f"reader{i}", 0.5 * (i % 2)) for i in range(6)]
+            list(pool.map(join, gone))
+            assert [r.result(timeout=60) for r in readers] == ["ok"] * 6
+
+        refs, completed = [], set()  # every message seen waiting for them; sessions whose result was seen
+        deadline = time.monotonic() + 30
+        while any(s in queue.pending_messages_per_session or s in queue.pending_event_ids_session for s in gone):
+            assert time.monotonic() < deadline, "results nobody collected were kept"
+            for session in gone:
+                waiting = list(getattr(queue.pending_messages_per_session.get(session), "_queue", []))
+                refs.extend(weakref.ref(m) for m in waiting)
+                if any(getattr(m, "msg", None) == "process_completed" for m in waiting):
+                    completed.add(session)
+            del waiting  # the test itself holds none of them
+            time.sleep(0.05)
+        assert len(completed) >= len(gone) // 2  # their results were held for a while …
+        gc.collect()
+        assert not any(ref() is not None for ref in refs)  # … and then let go
+        assert demo.uncollected.dropped >= len(gone)
+        assert read("reader-after", 0) == "ok"  # the page still works
+    finally:
+        demo.close()

@@ -31,6 +31,7 @@ from .limits import QUEUE_SIZE, BodyLimit, QueueShare, calm_queue, upload_blocke
 from .parts import parse_part, part_choices
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
+from .uncollected import UncollectedSweeper
 
 TITLE = "面试答案查找 Interview Answer Finder"
 EXAMPLES = [
@@ -249,10 +250,12 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
     Locked down for a page that takes no files: uploads are refused (and capped at 1 byte behind
     that), request bodies are limited, Gradio's monitoring pages are off, and Gradio's REST
     shortcut past the queue is closed, so every page event obeys its concurrency limit. The queue
-    holds at most ``QUEUE_SIZE`` events, a few per client; ``ui.guard`` checks Host and Origin.
+    holds at most ``QUEUE_SIZE`` events, a few per client, and results nobody collects are dropped
+    (``ui.uncollected``); ``ui.guard`` checks Host and Origin.
     """
     demo.queue(default_concurrency_limit=1, api_open=False, max_size=QUEUE_SIZE)
     calm_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
+    demo.uncollected = UncollectedSweeper(demo)
     routes = [*upload_blockers()]
     if getattr(demo, "http_api", None) is not None:
         routes.append(Mount("/api", app=demo.http_api))
@@ -267,7 +270,11 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
             prevent_thread_lock=True,
             max_file_size=1,
             enable_monitoring=False,
-            app_kwargs={"routes": routes, "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo)]},
+            app_kwargs={
+                "routes": routes,
+                "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo)],
+                "lifespan": demo.uncollected.lifespan,
+            },
         )
     if block:
         demo.block_thread()

@@ -38,6 +38,8 @@ class SectionMap:
         self.section_of: list[SectionKey | None] = []
         self.pieces: dict[SectionKey, list[int]] = {}
         self.role: dict[SectionKey, str] = {}
+        self.kind_of = [chunk.kind for chunk in chunks]  # per position: read for every scored chunk of a query
+        self.question_of = [chunk.question_id for chunk in chunks]
         for position, chunk in enumerate(chunks):
             if chunk.kind in WORDING_KINDS:
                 self.section_of.append(None)
@@ -83,20 +85,24 @@ class SectionMap:
 
     def _per_section(self, side: dict[int, float], kind: str | None) -> dict[SectionKey, float]:
         best: dict[SectionKey, float] = {}
+        section_of, kind_of, missing = self.section_of, self.kind_of, float("-inf")
         for position, score in side.items():
-            key = self.section_of[position]
-            if key is None or (kind is not None and self.chunks[position].kind != kind):
+            key = section_of[position]
+            if key is None or (kind is not None and kind_of[position] != kind):
                 continue
-            if score > best.get(key, float("-inf")):
+            if score > best.get(key, missing):
                 best[key] = score
         return best
 
     def _per_question(self, side: dict[int, float], kinds: tuple[str, ...] | None) -> dict[str, float]:
         best: dict[str, float] = {}
+        question_of, kind_of, missing = self.question_of, self.kind_of, float("-inf")
         for position, score in side.items():
-            chunk = self.chunks[position]
-            if (kinds is None or chunk.kind in kinds) and score > best.get(chunk.question_id, float("-inf")):
-                best[chunk.question_id] = score
+            if kinds is not None and kind_of[position] not in kinds:
+                continue
+            question = question_of[position]
+            if score > best.get(question, missing):
+                best[question] = score
         return best
 
     def _section_question_vote(self, side: dict[int, float], depth: int) -> dict[SectionKey, float]:
