@@ -107,10 +107,10 @@ class SectionMap:
 
     def _section_question_vote(self, side: dict[int, float], depth: int) -> dict[SectionKey, float]:
         scores: dict[SectionKey, list[float]] = {}
+        section_of, kind_of = self.section_of, self.kind_of
         for position, score in side.items():
-            key = self.section_of[position]
-            if key is not None and self.chunks[position].kind == "section_question":
-                scores.setdefault(key, []).append(score)
+            if kind_of[position] == "section_question":
+                scores.setdefault(section_of[position], []).append(score)
         floor = min(side.values(), default=0.0)
         return {key: sum((sorted(found, reverse=True) + [floor] * depth)[:depth]) / depth
                 for key, found in scores.items()}
