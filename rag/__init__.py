@@ -18,6 +18,11 @@ import os
 # Must be set before faiss loads libgomp; an explicit setting in the environment wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("GOMP_SPINCOUNT", "30000")
+# OpenBLAS (numpy's products: every query against the 419 question wordings and the not-covered list) has a
+# thread pool of its own that spins after each product and fights the e5 engine's workers for the 2 cores:
+# with the wordings scored exactly, a query on the 50k-chunk benchmark index took 122 ms, 40 ms single-threaded.
+# A server gets its parallelism from concurrent requests, so one BLAS thread (must be set before numpy loads).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .bank.corpus import Document, check_corpus, load_corpus
 from .config import Config, load_config  # noqa: E402

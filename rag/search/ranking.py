@@ -227,13 +227,6 @@ def lead_with_section(ranked: list[RankedSection], key: SectionKey) -> list[Rank
     return _lead_with(ranked, lambda r: r.key == key)
 
 
-def wording_similarity(sections: SectionMap, dense: list[dict[int, float]]) -> dict[str, float]:
-    """Per question: mean over embedders of the best cosine among the question's own wordings."""
-    per_side = [sections.per_question(side, WORDING_KINDS) for side in dense]
-    questions = set().union(*per_side) if per_side else set()
-    return {qid: mean_over_embedders(per_side, qid) for qid in questions}
-
-
 def best_similarity(sections: SectionMap, dense: list[dict[int, float]], kinds: tuple[str, ...]) -> float:
     """Mean over embedders of the best cosine among the chunks of ``kinds``, clipped to 0–1."""
     best = [max(sections.per_question(side, kinds).values(), default=0.0) for side in dense]

@@ -29,7 +29,6 @@ from .ranking import (
     rank_sections,
     similarity_lead,
     top_overlap,
-    wording_similarity,
 )
 from .verdict import MATCH, NONE, Signals, VerdictRule, reason
 
@@ -139,10 +138,15 @@ class Searcher:
         # Every question's own wordings are scored for every query, not only those among the nearest
         # candidates: the verdict compares the best question's wording, which was 0 when none of them made
         # the cut (a question found through its sections or by keywords alone; 1 query in 15 on the tuning sets).
-        self._wording_positions = [i for i, c in enumerate(self.chunks) if c.kind in WORDING_KINDS]
+        # Kept apart from the ranking's candidates, grouped by question for one maximum per question.
+        wordings = sorted((c.question_id, i) for i, c in enumerate(self.chunks) if c.kind in WORDING_KINDS)
+        positions = [i for _, i in wordings]
+        self._wording_questions = list(dict.fromkeys(q for q, _ in wordings))
+        self._wording_starts = np.array([n for n, (q, _) in enumerate(wordings) if n == 0 or wordings[n - 1][0] != q])
         self._wording_vectors = {
-            e.name: index.vectors(e.name)[self._wording_positions] for e in self.embedders if e.name in index.dense
+            e.name: index.vectors(e.name)[positions] for e in self.embedders if e.name in index.dense and positions
         }
+        self._question_part = {c.question_id: c.part for c in self.chunks}
         self.verdict_rule = VerdictRule(**{f.name: getattr(config, f.name) for f in fields(VerdictRule)})
         self._vocabulary = frozenset(index.bm25.vocab_dict)
         self.glossary = Glossary(index.manifest.get("glossary", []))
@@ -182,11 +186,16 @@ class Searcher:
         cleaned, notices = zip(*(self._clean(q) for q in queries)) if queries else ((), ())
         live = [i for i, q in enumerate(cleaned) if q]
         topics = [strip_framing(cleaned[i]) for i in live]  # what is asked, without "AIGC产品…" and the like
-        dense, gaps = self._dense_hits([self._dense_text(t) for t in topics]) if live else ([], [])
+        dense, gaps, wordings = self._dense_hits([self._dense_text(t) for t in topics]) if live else ([], [], [])
         responses = [SearchResponse(query=q, notice=n) for q, n in zip(cleaned, notices)]
         for slot, i in enumerate(live):
             hits = [per_embedder[slot] for per_embedder in dense]
-            responses[i] = self._respond(cleaned[i], notices[i], hits, gaps[slot], k, part, mode)
+            wording = {
+                question: min(max(float(value), 0.0), 1.0)
+                for question, value in zip(self._wording_questions, wordings[slot])
+                if part is None or self._question_part[question] == part
+            }
+            responses[i] = self._respond(cleaned[i], notices[i], hits, gaps[slot], wording, k, part, mode)
         return responses
 
     def check_part(self, part: int | None) -> None:
@@ -202,27 +211,28 @@ class Searcher:
         """What the embedders see: the query, annotated from the glossary when ``glossary_dense`` is on."""
         return annotate(self.glossary, query, self._hint_groups) if self.config.glossary_dense else query
 
-    def _dense_hits(self, queries: list[str]) -> tuple[list[list[dict[int, float]]], np.ndarray]:
-        """Per embedder, per query: {chunk position: cosine similarity} of the top candidates; and per query
-        and not-covered question, the mean over embedders of their cosine (no columns without a list)."""
+    def _dense_hits(self, queries: list[str]) -> tuple[list[list[dict[int, float]]], np.ndarray, np.ndarray]:
+        """Per embedder, per query: {chunk position: cosine similarity} of the top candidates; per query and
+        not-covered question, the mean over embedders of their cosine (no columns without a list); and per
+        query and question (``_wording_questions``), the mean over embedders of its closest own wording."""
         out = []
         gaps = np.zeros((len(queries), len(self.not_covered)))
+        wording = np.zeros((len(queries), len(self._wording_questions)))
         for embedder in self.embedders:
             vectors = embedder.encode_queries(queries)
             faiss_index = self.index.dense[embedder.name]
             fetch = min(faiss_index.ntotal, max(self.config.fetch_k, 1))
             scores, ids = faiss_index.search(vectors, fetch)
-            hits = [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
-            wordings = self._wording_vectors.get(embedder.name)
-            if wordings is not None and len(wordings):
-                for side, row in zip(hits, (vectors @ wordings.T).tolist()):
-                    for position, score in zip(self._wording_positions, row):
-                        side.setdefault(position, score)
-            out.append(hits)
+            out.append(
+                [{int(i): float(s) for i, s in zip(row_ids, row) if i >= 0} for row, row_ids in zip(scores, ids)]
+            )
+            own = self._wording_vectors.get(embedder.name)
+            if own is not None:
+                wording += np.maximum.reduceat(vectors @ own.T, self._wording_starts, axis=1) / len(self.embedders)
             not_covered = self.index.not_covered.get(embedder.name)
             if not_covered is not None and len(not_covered) == gaps.shape[1]:
                 gaps += (vectors @ not_covered.T) / len(self.embedders)
-        return out, gaps
+        return out, gaps, wording
 
     def _known_words(self, query: str, tokens: list[str]) -> float:
         """The share of the query's keywords that occur in the index or in a glossary term it says (1.0 if none)."""
@@ -279,8 +289,8 @@ class Searcher:
         return by_question, ranked
 
     def _respond(
-        self, query: str, notice: str, dense: list[dict[int, float]], gaps: np.ndarray, k: int,
-        part: int | None, mode: str,
+        self, query: str, notice: str, dense: list[dict[int, float]], gaps: np.ndarray, wording: dict[str, float],
+        k: int, part: int | None, mode: str,
     ) -> SearchResponse:
         tokens = tokenize(strip_framing(query))
         dense = [self._in_part(side, part) for side in dense]
@@ -307,7 +317,7 @@ class Searcher:
             ranked = hold_back_meta(ranked) or ranked
         nearest_gap = int(np.argmax(gaps)) if len(gaps) else -1
         not_covered = round(float(gaps[nearest_gap]), 4) if len(gaps) else 0.0
-        signals = self._signals(query, tokens, dense, ranked[0], best_question, agreement, not_covered)
+        signals = self._signals(query, tokens, dense, wording, ranked[0], best_question, agreement, not_covered)
         verdict = self.verdict_rule.decide(signals)
         if verdict == MATCH:
             ranked = lead_with_question(ranked, best_question)
@@ -322,11 +332,11 @@ class Searcher:
         )
 
     def _signals(
-        self, query: str, tokens: list[str], dense: list[dict[int, float]], top: RankedSection,
-        best_question: str, agreement: float, not_covered: float,
+        self, query: str, tokens: list[str], dense: list[dict[int, float]], wording: dict[str, float],
+        top: RankedSection, best_question: str, agreement: float, not_covered: float,
     ) -> Signals:
-        """What the verdict is decided from (see ``rag.search.verdict.Signals``)."""
-        wording = wording_similarity(self.sections, dense)
+        """What the verdict is decided from (see ``rag.search.verdict.Signals``); ``wording`` is each
+        question's similarity over its own wordings."""
         top_wording = wording.get(best_question, 0.0)
         runner_up = max((v for q, v in wording.items() if q != best_question), default=0.0)
         return Signals(
