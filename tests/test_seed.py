@@ -100,11 +100,11 @@ def test_practice_takes_shipped_sentence_vectors_and_embeds_only_new_ones(hash_c
 
 def test_the_shipped_sentence_vectors_cover_practice_on_the_bank(real_index, tmp_path):
     from rag.practice.bank import PracticeBank
-    from rag.practice.vectors import SEED_SUFFIX
+    from rag.practice.vectors import SHIPPED_NAME_SUFFIX
 
     scorer = PracticeBank(real_index, tmp_path / "data").scorer()  # an empty data dir, as on a fresh clone
     embedder = scorer.vectors.embedder
-    seed = load_seed(REPO / "vectors", embedder.name + SEED_SUFFIX, embedder.id)
+    seed = load_seed(REPO / "vectors", embedder.name + SHIPPED_NAME_SUFFIX, embedder.id)
     texts = scorer.vectors.references_seen()
     missing = [t for t in texts if seed_key(embedder.id, t) not in seed]
     assert texts and len(missing) <= len(texts) // 20, f"{len(missing)} sentences lack a vector: rag index --save-seed"

@@ -26,7 +26,7 @@ from ..index.embedders.shared import shared_queries
 from ..index.seed import load_seed, shipped_vector, write_npz, write_seed
 
 log = logging.getLogger(__name__)
-SEED_SUFFIX = "-sentences"  # the shipped file's name after the embedder's: practice embeds sentences as queries
+SHIPPED_NAME_SUFFIX = "-sentences"  # after the embedder's name: practice embeds sentences as queries, not passages
 
 
 def _key(text: str) -> str:
@@ -87,10 +87,15 @@ class SentenceVectors:
                 return np.zeros((0, self.embedder.dim), dtype=np.float32)
             return np.stack([self._vectors[_key(t)] for t in texts])
 
+    @property
+    def _shipped_name(self) -> str:
+        """The shipped file's name (before ``.npz``): its own, apart from the index's passage vectors."""
+        return self.embedder.name + SHIPPED_NAME_SUFFIX
+
     def _shipped(self) -> dict[str, np.ndarray]:
         if self._seed_folder is None:
             return {}
-        return load_seed(self._seed_folder, self.embedder.name + SEED_SUFFIX, self.embedder.id)
+        return load_seed(self._seed_folder, self._shipped_name, self.embedder.id)
 
     def references_seen(self) -> list[str]:
         """Every reference sentence asked for so far (what ``save_seed`` writes)."""
@@ -104,7 +109,7 @@ class SentenceVectors:
         texts = self.references_seen()
         with self._lock:
             vectors = np.stack([self._vectors[_key(t)] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
-        return write_seed(self._seed_folder, self.embedder.name + SEED_SUFFIX, self.embedder.id, texts, vectors)
+        return write_seed(self._seed_folder, self._shipped_name, self.embedder.id, texts, vectors)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of answer sentences, in one call for those not in the shared query cache.

@@ -59,9 +59,14 @@ def strip_framing(query: str) -> str:
     return text if text != query and (cjk >= _MIN_LEFT_CJK or words >= _MIN_LEFT_WORDS) else query
 
 
+def drop_framing(terms: list[str]) -> list[str]:
+    """The terms that are not framing words (for terms added to a query, such as its glossary synonyms)."""
+    return [t for t in terms if t not in FRAMING_TERMS]
+
+
 def topic_terms(tokens: list[str]) -> list[str]:
     """The query's keyword terms without its framing words, unless too few would be left."""
-    kept = [t for t in tokens if t not in FRAMING_TERMS]
+    kept = drop_framing(tokens)
     return kept if len(kept) >= MIN_TOPIC_TERMS else tokens
 
 

@@ -14,7 +14,7 @@ from ..index.embedders import Embedder, get_embedder
 from ..index.store import StoredIndex
 from ..text.tokenize import CJK, tokenize
 from .fusion import reciprocal_rank_fusion, weighted_score_mix
-from .intent import FRAMING_TERMS, asks_about_interview, strip_framing, topic_terms
+from .intent import asks_about_interview, drop_framing, strip_framing, topic_terms
 from .query import clean_query
 from .ranking import (
     WORDING_KINDS,
@@ -294,8 +294,7 @@ class Searcher:
     ) -> SearchResponse:
         tokens = tokenize(strip_framing(query))
         dense = [self._in_part(side, part) for side in dense]
-        extra = [t for t in self.glossary.expand(query, tokens) if t not in FRAMING_TERMS]
-        keyword = self._keyword_side(topic_terms(tokens), extra, part)
+        keyword = self._keyword_side(topic_terms(tokens), drop_framing(self.glossary.expand(query, tokens)), part)
         # The keyword and the embedding rankings, each on its own, for how far they agree (a verdict signal):
         # only their top sections are needed, unless one of them is the ranking asked for.
         by_keyword = self._rank([keyword], [1.0], dense, None if mode == "bm25" else AGREEMENT_DEPTH)
