@@ -230,3 +230,14 @@ def test_the_best_questions_wording_is_scored_even_outside_the_nearest_candidate
     runner_up = sorted(exact.values())[-2] if response.signals.wording == pytest.approx(max(exact.values())) else None
     if runner_up is not None:
         assert response.signals.wording_margin == pytest.approx(response.signals.wording - runner_up, abs=1e-3)
+
+
+def test_a_related_verdict_names_the_answer_of_the_first_section(real_searcher):
+    """The sentence under a `related` verdict names the question of the first card shown, not another answer
+    that only won the question-level vote (the page said "closest: 3.3" above a card of 4.1)."""
+    queries = ["AIGC产品怎么控制推理成本？", "Walk me through how you'd decide what to charge for an AI product."]
+    for response in real_searcher.search_batch(queries, k=3):
+        if response.verdict == "related":
+            first = response.results[0]
+            assert f"first from {first.question_id} “{first.question}”" in response.reason, response.reason
+    assert any(r.verdict == "related" for r in real_searcher.search_batch(queries, k=3))

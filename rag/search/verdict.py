@@ -151,7 +151,10 @@ def _names(terms: list[Term], with_values: bool = False) -> str:
     return said
 
 
-def reason(verdict: str, signals: Signals, question: tuple[str, str], not_covered_topic: str = "") -> str:
+def reason(
+    verdict: str, signals: Signals, question: tuple[str, str], not_covered_topic: str = "",
+    shown: tuple[str, str, float] | None = None,
+) -> str:
     """The verdict in one sentence a candidate understands, in both languages (the formulas are ``explain``).
 
     Args:
@@ -159,13 +162,17 @@ def reason(verdict: str, signals: Signals, question: tuple[str, str], not_covere
         signals: what it was decided from.
         question: (id, text) of the bank question closest to the query.
         not_covered_topic: the topic of the closest question the bank does not answer ("" if none).
+        shown: (id, text, wording similarity) of the question whose section is shown first: a ``related``
+            sentence names that one, the answer of the first card (else ``question``).
     """
     qid, text = question
     if verdict == MATCH:
         return f"与题库第 {qid} 题相近 Close to prepared question {qid} “{text}” ({signals.wording:.2f})."
     if verdict == RELATED:
-        return (f"题库没有这道题，下面的章节覆盖了其中一部分 Not one of the bank's questions (closest: {qid}, "
-                f"{signals.wording:.2f}); the sections below cover part of it (best {signals.section:.2f}).")
+        first, first_text, similarity = shown if shown is not None else (qid, text, signals.wording)
+        return (f"题库没有这道题，下面的章节覆盖了其中一部分 Not one of the bank's questions; the sections below "
+                f"cover part of it (first from {first} “{first_text}”, {similarity:.2f}; best section "
+                f"{signals.section:.2f}).")
     if not_covered_topic and float(signals.not_covered_lead) > 0:
         return (f"更接近题库未覆盖的话题 Closer to a topic the bank does not answer: {not_covered_topic} "
                 f"({signals.not_covered:.2f}) than to any prepared question "
