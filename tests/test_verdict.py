@@ -163,3 +163,11 @@ def test_calibration_needs_each_kind_of_query():
         calibrate_verdicts(_FixedSignals(signals), [q for q in queries if q.kind != ANSWERABLE])
     with pytest.raises(ConfigError, match="rephrasings"):
         calibrate_verdicts(_FixedSignals(signals), [q for q in queries if q.kind != REPHRASING])
+
+
+def test_the_not_covered_lead_is_measured_against_every_prepared_question():
+    """A query close to some question's wording is not "closer to a not-covered question than to the bank"
+    because the best-ranked question happens to be another one, farther away."""
+    signals = Signals(wording=0.85, section_wording=0.86, closest_wording=0.93, not_covered=0.90)
+    assert float(signals.not_covered_lead) == 0.0
+    assert float(Signals(wording=0.85, section_wording=0.86, not_covered=0.90).not_covered_lead) == pytest.approx(0.04)

@@ -351,6 +351,7 @@ class Searcher:
             section_wording=best_similarity(self.sections, dense, ("section_question",)),
             latin_query=0.0 if CJK.search(query) else 1.0,
             not_covered=not_covered,
+            closest_wording=max(wording.values(), default=0.0),
         )
 
     def _result(self, ranked: RankedSection) -> SearchResult:

@@ -41,6 +41,8 @@ class Signals:
             fewer keywords with it, than the same question asked in Chinese.
         not_covered: the best similarity to a question the bank does not answer
             (``corpus/not-covered.yaml``); 0.0 without that list.
+        closest_wording: the best similarity to any question's own wordings (``wording`` is the best-ranked
+            question's, which another question's wording may beat); 0.0 counts as ``wording``.
     """
 
     wording: float = 0.0
@@ -53,12 +55,18 @@ class Signals:
     section_wording: float = 0.0
     latin_query: float = 0.0
     not_covered: float = 0.0
+    closest_wording: float = 0.0
+
+    @property
+    def closest_prepared(self):
+        """The best similarity to anything the bank prepared: any question's wordings, any section question."""
+        return np.maximum(np.maximum(self.wording, self.closest_wording), self.section_wording)
 
     @property
     def not_covered_lead(self):
-        """How much closer the query is to a question the bank does not answer than to any it prepared
-        (its questions, aliases, section questions); 0 when it is not closer."""
-        return np.maximum(self.not_covered - np.maximum(self.wording, self.section_wording), 0.0)
+        """How much closer the query is to a question the bank does not answer than to any it prepared;
+        0 when it is not closer."""
+        return np.maximum(self.not_covered - self.closest_prepared, 0.0)
 
 
 @dataclass(frozen=True)
@@ -176,5 +184,5 @@ def reason(
     if not_covered_topic and float(signals.not_covered_lead) > 0:
         return (f"更接近题库未覆盖的话题 Closer to a topic the bank does not answer: {not_covered_topic} "
                 f"({signals.not_covered:.2f}) than to any prepared question "
-                f"({max(signals.wording, signals.section_wording):.2f}).")
+                f"({float(signals.closest_prepared):.2f}).")
     return f"题库中没有足够接近的内容 Nothing in the bank is close enough (best section {signals.section:.2f})."
