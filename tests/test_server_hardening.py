@@ -268,21 +268,6 @@ def test_one_client_cannot_fill_the_page_queue(ui_server, http, monkeypatch):
 
 
 
-def test_an_idle_server_does_not_poll_its_queue_every_millisecond(hash_config):
-    """Idle, the server used 1.7 CPU-seconds every 30 s: Gradio's queue loop looked for events every 1 ms."""
-    from rag import AnswerFinder
-    from tests.conftest import free_port
-    from ui.app import build_app, launch
-
-    demo = launch(build_app(AnswerFinder(hash_config)), "127.0.0.1", free_port(), block=False)
-    try:
-        queue = demo._queue
-        assert queue.sleep_when_free >= 0.02 and queue.progress_update_sleep_when_free >= 0.1
-        assert httpx.get(demo.local_url, timeout=30).status_code == 200
-    finally:
-        demo.close()
-
-
 def test_results_nobody_collects_are_dropped(hash_config, monkeypatch):
     """Probe N10: results of events whose client never read its stream stayed in memory for good."""
     import gc

@@ -27,7 +27,8 @@ from . import mock_tab, practice_tab, practise_this, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
 from .guard import guarded_launch
-from .limits import QUEUE_SIZE, BodyLimit, QueueShare, calm_queue, upload_blockers
+from .idle import quiet_queue, quiet_server, wait_until_closed
+from .limits import QUEUE_SIZE, BodyLimit, QueueShare, upload_blockers
 from .parts import parse_part, part_choices
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
@@ -251,15 +252,15 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
     that), request bodies are limited, Gradio's monitoring pages are off, and Gradio's REST
     shortcut past the queue is closed, so every page event obeys its concurrency limit. The queue
     holds at most ``QUEUE_SIZE`` events, a few per client, and results nobody collects are dropped
-    (``ui.uncollected``); ``ui.guard`` checks Host and Origin.
+    (``ui.uncollected``); ``ui.guard`` checks Host and Origin. Idle, nothing in it polls (``ui.idle``).
     """
     demo.queue(default_concurrency_limit=1, api_open=False, max_size=QUEUE_SIZE)
-    calm_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
+    quiet_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
     demo.uncollected = UncollectedSweeper(demo)
     routes = [*upload_blockers()]
     if getattr(demo, "http_api", None) is not None:
         routes.append(Mount("/api", app=demo.http_api))
-    with guarded_launch(demo, host):  # Host, Origin, framing headers, header deadline (ui.guard)
+    with guarded_launch(demo, host), quiet_server():  # Host, Origin, framing, header deadline (ui.guard)
         demo.launch(
             server_name=host,
             server_port=port,
@@ -277,7 +278,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
             },
         )
     if block:
-        demo.block_thread()
+        wait_until_closed(demo)
     return demo
 
 
@@ -352,4 +353,4 @@ def serve(
     where = "one per browser (data/practice-browsers/)" if per_browser else "one, shared with `rag practice`"
     print(f"Practice history: {where}")
     print("Press Ctrl+C to stop.", flush=True)
-    demo.block_thread()
+    wait_until_closed(demo)

@@ -15,8 +15,6 @@ MAX_BODY_BYTES = 256 * 1024  # 64 questions of 500 characters, even fully \u-esc
 QUEUE_SIZE = 64  # page events waiting in Gradio's queue, all clients together; more are refused ("queue full")
 QUEUE_PER_CLIENT = 8  # of those, waiting events from one client address; a page has one or two at a time
 QUEUE_JOIN = "/gradio_api/queue/join"
-QUEUE_POLL = 0.02  # s between looks at an empty page queue (Gradio's default, 1 ms, cost 6 % of a core at idle)
-PROGRESS_POLL = 0.1  # s between looks for progress to send (Gradio's default: 10 ms)
 UPLOAD_PATHS = ("/gradio_api/upload", "/gradio_api/upload/")
 UPLOADS_DISABLED = "uploads are disabled: this app takes no files"
 
@@ -114,21 +112,6 @@ class QueueShare:
             for event in list(getattr(events, "queue", []))
             if _client_of(event) == client
         )
-
-
-def calm_queue(blocks: object) -> None:
-    """Make the page queue's idle polling slower (call after ``Blocks.queue``).
-
-    Gradio's queue loop looks for new events every millisecond and for progress every 10 ms, even
-    with nobody connected: an idle server used 1.7 CPU-seconds every 30 s. Looking every 20 ms and
-    100 ms adds at most 20 ms before a page event starts (a search takes 50-500 ms) and makes the
-    idle cost about a tenth of that.
-    """
-    queue = getattr(blocks, "_queue", None)
-    if queue is None or not hasattr(queue, "sleep_when_free"):
-        raise RuntimeError("Gradio's queue has changed: its idle polling cannot be set")
-    queue.sleep_when_free = max(queue.sleep_when_free, QUEUE_POLL)
-    queue.progress_update_sleep_when_free = max(queue.progress_update_sleep_when_free, PROGRESS_POLL)
 
 
 def _client_of(event: object) -> str | None:
