@@ -27,3 +27,10 @@ def hash_cli_options(config) -> list[str]:
     config_file = config.index.parent / "hash.yaml"
     config_file.write_text("embedders: [hash]\n", encoding="utf-8")
     return ["--config", str(config_file), "--corpus", str(config.corpus), "--index", str(config.index)]
+
+
+def wake_ups(thread) -> int:
+    """How often ``thread`` (a started ``threading.Thread``) has gone to sleep so far: its voluntary
+    context switches, from Linux's /proc."""
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])

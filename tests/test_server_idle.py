@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +17,7 @@ import pytest
 import ui.idle
 from rag import AnswerFinder
 from tests.conftest import REPO, REPO_CORPUS, free_port
+from tests.helpers import wake_ups
 from ui.app import build_app, launch
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
@@ -28,12 +28,6 @@ def server(hash_config):
     demo = launch(build_app(AnswerFinder(hash_config)), "127.0.0.1", free_port(), block=False)
     yield demo
     demo.close()
-
-
-def wake_ups(thread: threading.Thread) -> int:
-    """How often ``thread`` has gone to sleep so far (its voluntary context switches, from /proc)."""
-    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
-    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
 
 
 def call(demo, api_name: str, data: list, session: str) -> list[dict]:

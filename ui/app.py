@@ -50,6 +50,7 @@ CORPUS_PROBLEMS = (
 REBUILD_RUNNING = "已有重建在进行，请稍后再试 A rebuild is already running: try again when it has finished."
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CACHE_CLEANUP = (3600, 3600)  # Gradio's temporary files: look every hour, delete those older than an hour
+WATCH_STEP = 500  # ms: the watch yields an edit once no more changes came for this long (watchfiles: 50)
 
 
 @dataclass
@@ -285,12 +286,13 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
 def watch_corpus(finder: AnswerFinder, stop: threading.Event | None = None) -> threading.Thread:
     """A daemon thread that refreshes the index whenever a corpus file changes.
 
-    A broken edit is reported on stderr and the previous index keeps serving.
+    A broken edit is reported on stderr and the previous index keeps serving. The watch looks for
+    changes (and ``stop``) every ``WATCH_STEP`` ms: watchfiles' 50 ms woke the thread 20 times a second.
     """
     import watchfiles
 
     def run() -> None:
-        for _changes in watchfiles.watch(finder.config.corpus, stop_event=stop):
+        for _changes in watchfiles.watch(finder.config.corpus, stop_event=stop, step=WATCH_STEP):
             try:
                 report = finder.refresh_if_stale()
             except CorpusError as exc:
