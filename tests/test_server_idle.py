@@ -3,7 +3,6 @@ reports progress and stops at once."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 import ui.idle
 from rag import AnswerFinder
 from tests.conftest import REPO, REPO_CORPUS, free_port
-from tests.helpers import wake_ups
+from tests.helpers import queue_call, wake_ups
 from ui.app import build_app, launch
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
@@ -30,26 +29,9 @@ def server(hash_config):
     demo.close()
 
 
-def call(demo, api_name: str, data: list, session: str) -> list[dict]:
-    """Join the queue with one event as the page does; every message of its stream until it completes."""
-    base = demo.local_url.rstrip("/")
-    config = httpx.get(f"{base}/config", timeout=30).json()
-    fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
-    body = {"data": data, "fn_index": fn, "trigger_id": None, "session_hash": session, "event_data": None}
-    httpx.post(f"{base}/gradio_api/queue/join", json=body, timeout=30).raise_for_status()
-    messages = []
-    with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
-        for line in stream.iter_lines():
-            if line.startswith("data:"):
-                messages.append(json.loads(line[5:]))
-                if messages[-1].get("msg") == "process_completed":
-                    break
-    return messages
-
-
 def test_an_idle_server_wakes_about_once_a_second(server):
     """Gradio's queue loops (every 20 and 100 ms) and uvicorn's tick (100 ms) woke it ~70 times a second."""
-    assert call(server, "search", ["how do you handle hallucinations?", 3, "all"], "s1")[-1]["success"]
+    assert queue_call(server.local_url, "search", ["how do you handle hallucinations?", 3, "all"], "s1")[-1]["success"]
     time.sleep(1.0)  # the search's stream has closed; nobody is connected
     thread = server.server.thread
     before = wake_ups(thread)
@@ -74,10 +56,10 @@ def test_an_idle_server_starts_an_event_and_reports_progress_at_once(hash_config
     try:
         time.sleep(1.0)  # both loops are waiting now
         started = time.monotonic()
-        assert call(demo, "search", ["What is LoRA?", 1, "all"], "s2")[-1]["success"]
+        assert queue_call(demo.local_url, "search", ["What is LoRA?", 1, "all"], "s2")[-1]["success"]
         assert time.monotonic() - started < 5
         threading.Timer(3.0, release.set).start()  # the progress must be sent while the rebuild runs
-        messages = call(demo, "rebuild", [False, ""], "s3")
+        messages = queue_call(demo.local_url, "rebuild", [False, ""], "s3")
         assert "progress" in [m["msg"] for m in messages], [m["msg"] for m in messages]
         assert messages[-1]["success"]
     finally:
