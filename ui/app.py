@@ -26,6 +26,7 @@ from rag import AnswerFinder, Config, ConfigError, CorpusError, RagError, Rebuil
 from . import mock_tab, practice_tab, practise_this, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
+from .clients import UNKNOWN, Clients
 from .guard import guarded_launch
 from .idle import quiet_queue, quiet_server, wait_until_closed
 from .limits import QUEUE_SIZE, BodyLimit, QueueShare, upload_blockers
@@ -86,9 +87,10 @@ def _k(value: object) -> int:
 class _Handlers:
     """Event handlers: each calls the library once and turns the answer into component values."""
 
-    def __init__(self, finder: AnswerFinder, gate: PasswordGate):
+    def __init__(self, finder: AnswerFinder, gate: PasswordGate, clients: Clients):
         self.finder = finder
         self.gate = gate
+        self.clients = clients
 
     def search(self, question: str | None, k: object = 5, part: object = "all") -> tuple[str, dict]:
         # Inputs arrive unprocessed (preprocess=False): a raw API call may send anything, and a
@@ -120,8 +122,9 @@ class _Handlers:
     ) -> tuple[str, str]:
         if not isinstance(full, bool):
             raise gr.Error("完全重建 full must be true or false")
+        peer = request.client.host if request is not None and request.client else UNKNOWN
         try:
-            self.gate.check(password, request.client.host if request is not None and request.client else "unknown")
+            self.gate.check(password, self.clients.key(peer, getattr(request, "session_hash", None)))
         except WrongPassword:
             return self._refuse(WRONG_PASSWORD)
         except TooManyAttempts as exc:
@@ -223,7 +226,9 @@ def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bo
     practice history per browser (a shared server: ``ui.histories``) instead of the one ``rag practice`` uses.
 
     The JSON API (``ui.api``) over the same finder and password is kept as ``demo.http_api``;
-    ``launch`` mounts it at ``/api``.
+    ``launch`` mounts it at ``/api``. ``demo.clients`` tells the clients the password back-off and
+    the queue share count apart (``ui.clients``: the proxies in ``RAG_PROXY_ADDRESSES``; ``launch``
+    adds the ``--share`` tunnel).
 
     Raises:
         ConfigError: the password is empty.
@@ -231,6 +236,7 @@ def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bo
     if password is not None and not password:
         raise ConfigError("the rebuild password must not be empty")
     gate = PasswordGate(password)
+    clients = Clients.for_server()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
         ready = practice_tab.start(finder.config, per_browser)
         with gr.Tabs(elem_id="rag-tabs") as tabs:
@@ -239,10 +245,11 @@ def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bo
             practice = practice_tab.build(demo, ready)
             if practice is not None:
                 mock_tab.build(demo, finder, practice)
-        _wire(demo, parts, _Handlers(finder, gate))
+        _wire(demo, parts, _Handlers(finder, gate, clients))
         if practice is not None:
             practise_this.wire(parts.offer, parts.data, parts.part, tabs, practice, finder)
     demo.http_api = create_api(finder, gate)
+    demo.clients = clients
     return demo
 
 
@@ -254,7 +261,10 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
     shortcut past the queue is closed, so every page event obeys its concurrency limit. The queue
     holds at most ``QUEUE_SIZE`` events, a few per client, and results nobody collects are dropped
     (``ui.uncollected``); ``ui.guard`` checks Host and Origin. Idle, nothing in it polls (``ui.idle``).
+    With ``share``, visitors through the tunnel are told apart by page session (``ui.clients``).
     """
+    clients = getattr(demo, "clients", None) or Clients.for_server()
+    clients.tunnel = clients.tunnel or share
     demo.queue(default_concurrency_limit=1, api_open=False, max_size=QUEUE_SIZE)
     quiet_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
     demo.uncollected = UncollectedSweeper(demo)
@@ -274,7 +284,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
             enable_monitoring=False,
             app_kwargs={
                 "routes": routes,
-                "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo)],
+                "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo, clients=clients)],
                 "lifespan": demo.uncollected.lifespan,
             },
         )
