@@ -33,7 +33,8 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,8 +320,9 @@ def load_average() -> str:
         return "unknown"
 
 
-def serve_and_drive(code: Path, args: argparse.Namespace, paths: list[str], queries: list[str]) -> list[Run]:
-    """Start ``rag serve`` from the code in ``code`` over a fresh copy of the corpus and drive every path."""
+@contextmanager
+def served(code: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``rag serve`` from the code in ``code`` over a fresh copy of the corpus: yields its URL and process."""
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         shutil.copytree(REPO / "corpus", corpus)
@@ -331,16 +333,22 @@ def serve_and_drive(code: Path, args: argparse.Namespace, paths: list[str], quer
         env = {k: v for k, v in os.environ.items() if k != "RAG_PASSWORD"}
         server = subprocess.Popen(
             [sys.executable, "-m", "rag", "--config", str(REPO / "rag.yaml"), "--corpus", str(corpus),
-             "--index", str(Path(tmp) / "index"), "serve", "--port", str(port)],
+             "--index", str(Path(tmp) / "index"), "serve", "--port", str(port), *options],
             env={**env, "PYTHONPATH": str(code)}, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             wait_for(url, 600)
-            return [drive(p, url, args.clients, args.searches, queries, args.unique, args.hostile, args.rebuild)
-                    for p in paths]  # fmt: skip
+            yield url, server
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def serve_and_drive(code: Path, args: argparse.Namespace, paths: list[str], queries: list[str]) -> list[Run]:
+    """Start ``rag serve`` from the code in ``code`` over a fresh copy of the corpus and drive every path."""
+    with served(code) as (url, _):
+        return [drive(p, url, args.clients, args.searches, queries, args.unique, args.hostile, args.rebuild)
+                for p in paths]  # fmt: skip
 
 
 def main() -> None:

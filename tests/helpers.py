@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 
@@ -27,3 +28,30 @@ def hash_cli_options(config) -> list[str]:
     config_file = config.index.parent / "hash.yaml"
     config_file.write_text("embedders: [hash]\n", encoding="utf-8")
     return ["--config", str(config_file), "--corpus", str(config.corpus), "--index", str(config.index)]
+
+
+def wake_ups(thread) -> int:
+    """How often ``thread`` (a started ``threading.Thread``) has gone to sleep so far: its voluntary
+    context switches, from Linux's /proc."""
+    status = Path(f"/proc/self/task/{thread.native_id}/status").read_text()
+    return int(status.split("voluntary_ctxt_switches:")[1].split()[0])
+
+
+def queue_call(url: str, api_name: str, data: list, session: str) -> list[dict]:
+    """Join a served page's queue (at ``url``) with one event as the page does, under page session
+    ``session``; returns every message of the session's stream until the event completes."""
+    import httpx
+
+    base = url.rstrip("/")
+    config = httpx.get(f"{base}/config", timeout=30).json()
+    fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    body = {"data": data, "fn_index": fn, "trigger_id": None, "session_hash": session, "event_data": None}
+    httpx.post(f"{base}/gradio_api/queue/join", json=body, timeout=30).raise_for_status()
+    messages = []
+    with httpx.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session}, timeout=60) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data:"):
+                messages.append(json.loads(line[5:]))
+                if messages[-1].get("msg") == "process_completed":
+                    break
+    return messages

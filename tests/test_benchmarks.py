@@ -11,6 +11,7 @@ BENCHMARKS = [
     "benchmarks.embedders",
     "benchmarks.encode",
     "benchmarks.load",
+    "benchmarks.idle",
     "benchmarks.practice",
 ]
 

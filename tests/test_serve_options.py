@@ -172,3 +172,17 @@ def test_the_host_names_a_server_answers_to():
     assert same_origin("https://0123abcd.gradio.live", "0123abcd.gradio.live")  # https outside, http here
     assert same_origin("http://127.0.0.1:7860", "127.0.0.1:7860")
     assert not same_origin("http://localhost:3000", "localhost:7860") and not same_origin("null", "localhost:7860")
+
+
+def test_clients_behind_a_proxy_are_told_apart_by_page_session():
+    from ui.clients import Clients
+
+    direct = Clients()
+    assert direct.key("127.0.0.1", "a") == direct.key("127.0.0.1", "b") == "127.0.0.1"  # sessions are free to make up
+    tunnel = Clients(tunnel=True)  # --share: frpc connects from this machine
+    assert tunnel.key("127.0.0.1", "a") != tunnel.key("127.0.0.1", "b")
+    assert tunnel.key("::1", "a") != tunnel.key("::1", "b") and tunnel.proxied("::ffff:127.0.0.1")
+    assert tunnel.key("192.0.2.7", "a") == tunnel.key("192.0.2.7", "b") == "192.0.2.7"  # a direct peer still
+    assert tunnel.key("127.0.0.1", None) == tunnel.key("127.0.0.1", "") == "127.0.0.1"  # no session: the address
+    listed = Clients.for_server({"RAG_PROXY_ADDRESSES": " 10.0.0.2, [fd00::1],not-an-address"})
+    assert listed.proxied("10.0.0.2") and listed.proxied("fd00::1") and not listed.proxied("127.0.0.1")

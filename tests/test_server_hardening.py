@@ -268,17 +268,52 @@ def test_one_client_cannot_fill_the_page_queue(ui_server, http, monkeypatch):
 
 
 
-def test_an_idle_server_does_not_poll_its_queue_every_millisecond(hash_config):
-    """Idle, the server used 1.7 CPU-seconds every 30 s: Gradio's queue loop looked for events every 1 ms."""
+def test_visitors_behind_a_proxy_each_have_their_own_queue_share(hash_config, monkeypatch):
+    """Behind --share (or a listed proxy) every visitor is 127.0.0.1: one page filling "its" 8 refused all others."""
     from rag import AnswerFinder
     from tests.conftest import free_port
     from ui.app import build_app, launch
+    from ui.limits import QUEUE_PER_CLIENT
 
-    demo = launch(build_app(AnswerFinder(hash_config)), "127.0.0.1", free_port(), block=False)
+    monkeypatch.setenv("RAG_PROXY_ADDRESSES", "127.0.0.1")  # as launch(share=True) treats the tunnel's peer
+    finder = AnswerFinder(hash_config)
+    release = threading.Event()
+    real = finder.search
+    monkeypatch.setattr(finder, "search", lambda *a, **kw: (release.wait(60), real(*a, **kw))[1])
+    demo = launch(build_app(finder), "127.0.0.1", free_port(), block=False)
     try:
-        queue = demo._queue
-        assert queue.sleep_when_free >= 0.02 and queue.progress_update_sleep_when_free >= 0.1
-        assert httpx.get(demo.local_url, timeout=30).status_code == 200
+        base = demo.local_url.rstrip("/")
+        config = httpx.get(f"{base}/config", timeout=30).json()
+        search = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "search")
+
+        def join(session: str, i: int) -> int:
+            return httpx.post(f"{base}/gradio_api/queue/join", timeout=30, json={
+                "data": [f"question {i}", 1, "all"], "fn_index": search, "trigger_id": None,
+                "session_hash": session, "event_data": None}).status_code  # fmt: skip
+
+        first = [join("visitor-a", i) for i in range(30)]
+        assert 429 in first and first.count(200) <= 8 + QUEUE_PER_CLIENT + 2, first  # its own share still holds
+        assert join("visitor-b", 99) == 200  # … and is not everyone's
+    finally:
+        release.set()
+        demo.close()
+
+
+def test_wrong_passwords_behind_a_proxy_hold_back_only_the_guessing_page(hash_config, monkeypatch):
+    """Behind --share, 5 wrong guesses from one visitor made every visitor wait, the owner too."""
+    from rag import AnswerFinder
+    from tests.conftest import free_port
+    from tests.helpers import queue_call
+    from ui.app import build_app, launch
+
+    monkeypatch.setenv("RAG_PROXY_ADDRESSES", "127.0.0.1")
+    demo = launch(build_app(AnswerFinder(hash_config), password="right"), "127.0.0.1", free_port(), block=False)
+    try:
+        summaries = [queue_call(demo.local_url, "rebuild", [False, "wrong"], "guesser")[-1]["output"]["data"][0]
+                     for _ in range(6)]  # fmt: skip
+        assert "Too many wrong passwords" in summaries[-1], summaries
+        owner = queue_call(demo.local_url, "rebuild", [False, "right"], "owner")[-1]["output"]["data"][0]
+        assert "Too many" not in owner and "Wrong password" not in owner, owner
     finally:
         demo.close()
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from rag import AnswerFinder
+from tests.helpers import wake_ups
 from ui.app import watch_corpus
 
 
@@ -21,14 +22,28 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
 
 
 @pytest.fixture
-def watched(hash_config):
+def watching(hash_config):
+    """The finder and its watch thread, stopped afterwards."""
     finder = AnswerFinder(hash_config)
     stop = threading.Event()
     thread = watch_corpus(finder, stop)
     time.sleep(0.5)  # let the watcher start before the first edit
-    yield finder
+    yield finder, thread
     stop.set()
     thread.join(10)
+
+
+@pytest.fixture
+def watched(watching):
+    return watching[0]
+
+
+def test_an_idle_watch_wakes_a_few_times_a_second(watching):
+    """watchfiles looked for changes every 50 ms: 20 wake-ups a second with nothing changing."""
+    _, thread = watching
+    before = wake_ups(thread)
+    time.sleep(3.0)
+    assert wake_ups(thread) - before <= 15  # every 0.5 s; before: ~60
 
 
 def test_an_edit_is_indexed_and_a_broken_edit_keeps_the_old_index(watched, hash_config, capfd):

@@ -26,8 +26,10 @@ from rag import AnswerFinder, Config, ConfigError, CorpusError, RagError, Rebuil
 from . import mock_tab, practice_tab, practise_this, render
 from .api import create_api
 from .auth import PasswordGate, TooManyAttempts, WrongPassword
+from .clients import UNKNOWN, Clients
 from .guard import guarded_launch
-from .limits import QUEUE_SIZE, BodyLimit, QueueShare, calm_queue, upload_blockers
+from .idle import quiet_queue, quiet_server, wait_until_closed
+from .limits import QUEUE_SIZE, BodyLimit, QueueShare, upload_blockers
 from .parts import parse_part, part_choices
 from .practice_render import CSS as PRACTICE_CSS
 from .style import CSS, HEAD
@@ -49,6 +51,7 @@ CORPUS_PROBLEMS = (
 REBUILD_RUNNING = "已有重建在进行，请稍后再试 A rebuild is already running: try again when it has finished."
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 CACHE_CLEANUP = (3600, 3600)  # Gradio's temporary files: look every hour, delete those older than an hour
+WATCH_STEP = 500  # ms: the watch yields an edit once no more changes came for this long (watchfiles: 50)
 
 
 @dataclass
@@ -84,9 +87,10 @@ def _k(value: object) -> int:
 class _Handlers:
     """Event handlers: each calls the library once and turns the answer into component values."""
 
-    def __init__(self, finder: AnswerFinder, gate: PasswordGate):
+    def __init__(self, finder: AnswerFinder, gate: PasswordGate, clients: Clients):
         self.finder = finder
         self.gate = gate
+        self.clients = clients
 
     def search(self, question: str | None, k: object = 5, part: object = "all") -> tuple[str, dict]:
         # Inputs arrive unprocessed (preprocess=False): a raw API call may send anything, and a
@@ -118,8 +122,9 @@ class _Handlers:
     ) -> tuple[str, str]:
         if not isinstance(full, bool):
             raise gr.Error("完全重建 full must be true or false")
+        peer = request.client.host if request is not None and request.client else UNKNOWN
         try:
-            self.gate.check(password, request.client.host if request is not None and request.client else "unknown")
+            self.gate.check(password, self.clients.key(peer, getattr(request, "session_hash", None)))
         except WrongPassword:
             return self._refuse(WRONG_PASSWORD)
         except TooManyAttempts as exc:
@@ -221,7 +226,9 @@ def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bo
     practice history per browser (a shared server: ``ui.histories``) instead of the one ``rag practice`` uses.
 
     The JSON API (``ui.api``) over the same finder and password is kept as ``demo.http_api``;
-    ``launch`` mounts it at ``/api``.
+    ``launch`` mounts it at ``/api``. ``demo.clients`` tells the clients the password back-off and
+    the queue share count apart (``ui.clients``: the proxies in ``RAG_PROXY_ADDRESSES``; ``launch``
+    adds the ``--share`` tunnel).
 
     Raises:
         ConfigError: the password is empty.
@@ -229,6 +236,7 @@ def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bo
     if password is not None and not password:
         raise ConfigError("the rebuild password must not be empty")
     gate = PasswordGate(password)
+    clients = Clients.for_server()
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=CACHE_CLEANUP) as demo:
         ready = practice_tab.start(finder.config, per_browser)
         with gr.Tabs(elem_id="rag-tabs") as tabs:
@@ -237,10 +245,11 @@ def build_app(finder: AnswerFinder, password: str | None = None, per_browser: bo
             practice = practice_tab.build(demo, ready)
             if practice is not None:
                 mock_tab.build(demo, finder, practice)
-        _wire(demo, parts, _Handlers(finder, gate))
+        _wire(demo, parts, _Handlers(finder, gate, clients))
         if practice is not None:
             practise_this.wire(parts.offer, parts.data, parts.part, tabs, practice, finder)
     demo.http_api = create_api(finder, gate)
+    demo.clients = clients
     return demo
 
 
@@ -251,15 +260,18 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
     that), request bodies are limited, Gradio's monitoring pages are off, and Gradio's REST
     shortcut past the queue is closed, so every page event obeys its concurrency limit. The queue
     holds at most ``QUEUE_SIZE`` events, a few per client, and results nobody collects are dropped
-    (``ui.uncollected``); ``ui.guard`` checks Host and Origin.
+    (``ui.uncollected``); ``ui.guard`` checks Host and Origin. Idle, nothing in it polls (``ui.idle``).
+    With ``share``, visitors through the tunnel are told apart by page session (``ui.clients``).
     """
+    clients = getattr(demo, "clients", None) or Clients.for_server()
+    clients.tunnel = clients.tunnel or share
     demo.queue(default_concurrency_limit=1, api_open=False, max_size=QUEUE_SIZE)
-    calm_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
+    quiet_queue(demo)  # Gradio's queue otherwise wakes 1,100 times a second with nothing to do
     demo.uncollected = UncollectedSweeper(demo)
     routes = [*upload_blockers()]
     if getattr(demo, "http_api", None) is not None:
         routes.append(Mount("/api", app=demo.http_api))
-    with guarded_launch(demo, host):  # Host, Origin, framing headers, header deadline (ui.guard)
+    with guarded_launch(demo, host), quiet_server():  # Host, Origin, framing, header deadline (ui.guard)
         demo.launch(
             server_name=host,
             server_port=port,
@@ -272,24 +284,25 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, share: bo
             enable_monitoring=False,
             app_kwargs={
                 "routes": routes,
-                "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo)],
+                "middleware": [Middleware(BodyLimit), Middleware(QueueShare, blocks=demo, clients=clients)],
                 "lifespan": demo.uncollected.lifespan,
             },
         )
     if block:
-        demo.block_thread()
+        wait_until_closed(demo)
     return demo
 
 
 def watch_corpus(finder: AnswerFinder, stop: threading.Event | None = None) -> threading.Thread:
     """A daemon thread that refreshes the index whenever a corpus file changes.
 
-    A broken edit is reported on stderr and the previous index keeps serving.
+    A broken edit is reported on stderr and the previous index keeps serving. The watch looks for
+    changes (and ``stop``) every ``WATCH_STEP`` ms: watchfiles' 50 ms woke the thread 20 times a second.
     """
     import watchfiles
 
     def run() -> None:
-        for _changes in watchfiles.watch(finder.config.corpus, stop_event=stop):
+        for _changes in watchfiles.watch(finder.config.corpus, stop_event=stop, step=WATCH_STEP):
             try:
                 report = finder.refresh_if_stale()
             except CorpusError as exc:
@@ -352,4 +365,4 @@ def serve(
     where = "one per browser (data/practice-browsers/)" if per_browser else "one, shared with `rag practice`"
     print(f"Practice history: {where}")
     print("Press Ctrl+C to stop.", flush=True)
-    demo.block_thread()
+    wait_until_closed(demo)

@@ -1,8 +1,9 @@
 """The rebuild password: constant-time check, and wrong guesses slowed down without holding a thread.
 
 Clients are told apart by the socket peer's address (``ui.guard`` starts uvicorn without its
-proxy-header handling, so ``X-Forwarded-For`` cannot choose it; probe N4), and all clients together
-also have a failure budget, so guessing from many addresses is slowed down as well.
+proxy-header handling, so ``X-Forwarded-For`` cannot choose it; probe N4), or behind a proxy by page
+session (``ui.clients``), and all clients together also have a failure budget, so guessing from many
+addresses, or many made-up sessions, is slowed down as well.
 """
 
 from __future__ import annotations

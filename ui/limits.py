@@ -9,14 +9,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .clients import UNKNOWN, Clients
+
 QUEUE_BUSY = "too many of your requests are waiting: wait for their results before sending more"
 
 MAX_BODY_BYTES = 256 * 1024  # 64 questions of 500 characters, even fully \u-escaped, fit with room to spare
 QUEUE_SIZE = 64  # page events waiting in Gradio's queue, all clients together; more are refused ("queue full")
-QUEUE_PER_CLIENT = 8  # of those, waiting events from one client address; a page has one or two at a time
+QUEUE_PER_CLIENT = 8  # of those, waiting events from one client (ui.clients); a page has one or two at a time
 QUEUE_JOIN = "/gradio_api/queue/join"
-QUEUE_POLL = 0.02  # s between looks at an empty page queue (Gradio's default, 1 ms, cost 6 % of a core at idle)
-PROGRESS_POLL = 0.1  # s between looks for progress to send (Gradio's default: 10 ms)
 UPLOAD_PATHS = ("/gradio_api/upload", "/gradio_api/upload/")
 UPLOADS_DISABLED = "uploads are disabled: this app takes no files"
 
@@ -61,16 +61,7 @@ class BodyLimit:
             if len(body) > self.max_bytes:
                 await self._refuse(send)
                 return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _replaying(body, receive), send)
 
     async def _refuse(self, send: Send) -> None:
         content = error_body(f"request too large: at most {self.max_bytes} bytes")
@@ -80,22 +71,51 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": content})
 
 
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives the app ``body`` (already read, whole) first, then whatever comes next."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
 class QueueShare:
     """Refuse (429) a page event from a client that already has ``per_client`` events waiting in the queue.
 
     Gradio's queue has a total size (``Blocks.queue(max_size=…)``) but no per-client share: one client
-    joining 200 events made everyone else's search wait a minute (probe N10). Clients are told apart
-    by their address, as the socket (or uvicorn's trusted proxy header) gives it.
+    joining 200 events made everyone else's search wait a minute (probe N10). A client is what
+    ``ui.clients`` makes of the request: its socket peer's address, or, from a proxy many visitors
+    arrive through (the ``--share`` tunnel, ``RAG_PROXY_ADDRESSES``), its page session, read from the
+    join's body (``BodyLimit``, in front, has bounded it). A made-up session is a new client there:
+    behind a proxy, only the queue's total size holds against a client that makes up sessions.
     """
 
-    def __init__(self, app: ASGIApp, blocks: object, per_client: int = QUEUE_PER_CLIENT):
+    def __init__(self, app: ASGIApp, blocks: object, clients: Clients | None = None,
+                 per_client: int = QUEUE_PER_CLIENT):  # fmt: skip
         self.app = app
         self.blocks = blocks
+        self.clients = clients or Clients()
         self.per_client = per_client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == QUEUE_JOIN:
-            client = (scope.get("client") or ("unknown", 0))[0]
+            peer = (scope.get("client") or (UNKNOWN, 0))[0]
+            client = peer
+            if self.clients.proxied(peer):
+                body, more = b"", True
+                while more:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return  # the client went away
+                    body, more = body + message.get("body", b""), message.get("more_body", False)
+                receive = _replaying(body, receive)
+                client = self.clients.key(peer, _session_of(body))
             if self.waiting(client) >= self.per_client:
                 content = error_body(QUEUE_BUSY)
                 await send({"type": "http.response.start", "status": 429, "headers": [
@@ -106,32 +126,26 @@ class QueueShare:
         await self.app(scope, receive, send)
 
     def waiting(self, client: str) -> int:
-        """Events from ``client`` waiting in Gradio's queue (not yet running)."""
+        """Events from ``client`` (a ``Clients.key``) waiting in Gradio's queue (not yet running)."""
         queues = getattr(getattr(self.blocks, "_queue", None), "event_queue_per_concurrency_id", {})
         return sum(
             1
             for events in list(queues.values())
             for event in list(getattr(events, "queue", []))
-            if _client_of(event) == client
+            if self.clients.key(_peer_of(event), getattr(event, "session_hash", None)) == client
         )
 
 
-def calm_queue(blocks: object) -> None:
-    """Make the page queue's idle polling slower (call after ``Blocks.queue``).
-
-    Gradio's queue loop looks for new events every millisecond and for progress every 10 ms, even
-    with nobody connected: an idle server used 1.7 CPU-seconds every 30 s. Looking every 20 ms and
-    100 ms adds at most 20 ms before a page event starts (a search takes 50-500 ms) and makes the
-    idle cost about a tenth of that.
-    """
-    queue = getattr(blocks, "_queue", None)
-    if queue is None or not hasattr(queue, "sleep_when_free"):
-        raise RuntimeError("Gradio's queue has changed: its idle polling cannot be set")
-    queue.sleep_when_free = max(queue.sleep_when_free, QUEUE_POLL)
-    queue.progress_update_sleep_when_free = max(queue.progress_update_sleep_when_free, PROGRESS_POLL)
+def _session_of(body: bytes) -> object:
+    """The ``session_hash`` a queue join's JSON body names (None if it names none or is not JSON)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return data.get("session_hash") if isinstance(data, dict) else None
 
 
-def _client_of(event: object) -> str | None:
+def _peer_of(event: object) -> str | None:
     request = getattr(event, "request", None)
     address = getattr(request, "client", None)
     return getattr(address, "host", None)
