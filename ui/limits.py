@@ -51,16 +51,12 @@ class BodyLimit:
         if declared is None and not framed:  # no body at all (h11 reads none without either header)
             await self.app(scope, receive, send)
             return
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.max_bytes:
-                await self._refuse(send)
-                return
+        body = await _read_body(receive, self.max_bytes)
+        if body is None:
+            return  # the client went away
+        if len(body) > self.max_bytes:
+            await self._refuse(send)
+            return
         await self.app(scope, _replaying(body, receive), send)
 
     async def _refuse(self, send: Send) -> None:
@@ -69,6 +65,21 @@ class BodyLimit:
             (b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
             (b"connection", b"close")]})  # fmt: skip
         await send({"type": "http.response.body", "body": content})
+
+
+async def _read_body(receive: Receive, stop_after: int | None = None) -> bytes | None:
+    """The request body, read whole, or only until it is longer than ``stop_after`` bytes; None when the
+    client went away first."""
+    body, more = b"", True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if stop_after is not None and len(body) > stop_after:
+            break
+    return body
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:
@@ -108,12 +119,9 @@ class QueueShare:
             peer = (scope.get("client") or (UNKNOWN, 0))[0]
             client = peer
             if self.clients.proxied(peer):
-                body, more = b"", True
-                while more:
-                    message = await receive()
-                    if message["type"] != "http.request":
-                        return  # the client went away
-                    body, more = body + message.get("body", b""), message.get("more_body", False)
+                body = await _read_body(receive)  # BodyLimit, in front, has bounded it
+                if body is None:
+                    return  # the client went away
                 receive = _replaying(body, receive)
                 client = self.clients.key(peer, _session_of(body))
             if self.waiting(client) >= self.per_client:

@@ -325,7 +325,7 @@ class Searcher:
         shown = [self._result(r) for r in ranked[: max(k, 0)]]
         added = tuple(self.glossary.bank_terms(query, tokens=tokens)) if self.config.glossary_weight > 0 else ()
         topic = self.not_covered[nearest_gap]["topic"] if len(gaps) else ""
-        first = self.chunks[ranked[0].position].question_id
+        first = ranked[0].key[0]  # the answer of the first card
         said = reason(verdict, signals, (best_question, self._questions.get(best_question, "")), topic,
                       (first, self._questions.get(first, ""), wording.get(first, 0.0)))
         return SearchResponse(
